@@ -1,0 +1,3 @@
+"""bptutor: a command-line tutor for backpropagation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,179 @@
+"""Activations and losses: each knows its value, its derivative and how it is written.
+
+The activation derivative σ′ is never a step of its own (SPEC §3): a worksheet computes it
+inline, from the rounded activation for tanh and sigmoid and from z for the piecewise ones.
+``Activation.slope`` is that rule; ``Activation.slope_text`` is how the sheet writes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+def paren(text: str) -> str:
+    """Bracket a negative number inside a product or power: 0.2·(−1), (−0.94)²."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str  # canonical: identity sigmoid tanh relu leaky_relu softmax
+    alpha: float = 0.01  # leaky_relu only
+
+    @property
+    def symbol(self) -> str:
+        return {"sigmoid": "σ", "leaky_relu": "lrelu", "identity": "id"}.get(self.name, self.name)
+
+    @property
+    def slope_reads(self) -> str:
+        """Which value σ′ is computed from: the activation 'a', the preactivation 'z', or ''."""
+        return {"tanh": "a", "sigmoid": "a", "relu": "z", "leaky_relu": "z"}.get(self.name, "")
+
+    def value(self, z: float) -> float:
+        match self.name:
+            case "tanh":
+                return math.tanh(z)
+            case "sigmoid":
+                return sigmoid(z)
+            case "relu":
+                return z if z > 0 else 0.0
+            case "leaky_relu":
+                return z if z >= 0 else self.alpha * z
+            case _:
+                return z
+
+    def slope(self, a: float, z: float) -> float:
+        """σ′ as the worksheet computes it: from the activation a, or from z."""
+        match self.name:
+            case "tanh":
+                return 1.0 - a * a
+            case "sigmoid":
+                return a * (1.0 - a)
+            case "relu":
+                return 1.0 if z >= 0 else 0.0
+            case "leaky_relu":
+                return 1.0 if z >= 0 else self.alpha
+            case _:
+                return 1.0
+
+    def slope_text(self, a: str, z: float) -> str:
+        """σ′ with numbers, as written on the sheet: (1 − (−0.94)²), 0.62·(1 − 0.62), 1."""
+        match self.name:
+            case "tanh":
+                return f"(1 - {paren(a)}²)"
+            case "sigmoid":
+                return f"{paren(a)}·(1 - {a})"
+            case _:
+                return f"{self.slope(0.0, z):g}"
+
+    def slope_formula(self, neuron: str) -> str:
+        return f"{self.symbol}′(z({neuron}))"
+
+    def value_formula(self, z: str) -> str:
+        return f"{self.symbol}({z})"
+
+
+def softmax(zs: Sequence[float]) -> list[float]:
+    top = max(zs)
+    exps = [math.exp(z - top) for z in zs]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def _ln(y: float, output: str) -> float:
+    if y <= 0:
+        raise ArithmeticError(f"ln({y:g}) is undefined: output {output} is {y:g}")
+    return math.log(y)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss over the output activations ys with targets ts (sums over output neurons)."""
+
+    name: str  # one of LOSSES
+
+    def value(self, ys: Sequence[float], ts: Sequence[float], names: Sequence[str]) -> float:
+        m = len(ys)
+        match self.name:
+            case "squared_error":
+                return sum((t - y) ** 2 for y, t in zip(ys, ts))
+            case "half_squared_error":
+                return 0.5 * sum((t - y) ** 2 for y, t in zip(ys, ts))
+            case "mean_squared_error":
+                return sum((t - y) ** 2 for y, t in zip(ys, ts)) / m
+            case "binary_cross_entropy":
+                # a term whose coefficient is 0 is 0, even where its log is undefined
+                return -sum((t * _ln(y, n) if t else 0.0) + ((1 - t) * _ln(1 - y, f"1 - {n}")
+                            if t != 1 else 0.0) for y, t, n in zip(ys, ts, names))
+            case _:
+                return -sum(t * _ln(y, n) for y, t, n in zip(ys, ts, names) if t)
+
+    def grad(self, y: float, t: float, m: int) -> float:
+        """∂E/∂y for one output neuron."""
+        match self.name:
+            case "squared_error":
+                return 2 * (y - t)
+            case "half_squared_error":
+                return y - t
+            case "mean_squared_error":
+                return 2 * (y - t) / m
+            case "binary_cross_entropy":
+                return -((t / y if t else 0.0) - ((1 - t) / (1 - y) if t != 1 else 0.0))
+            case _:
+                return -t / y if t else 0.0
+
+    def term_formula(self, y: str, t: str) -> str:
+        match self.name:
+            case "binary_cross_entropy":
+                return f"{t}·ln {y} + (1 - {t})·ln(1 - {y})"
+            case "cross_entropy":
+                return f"{t}·ln {y}"
+            case _:
+                return f"({t} - {y})²"
+
+    def formula(self, terms: Sequence[str]) -> str:
+        """The whole loss given each output's term text."""
+        body = " + ".join(terms)
+        match self.name:
+            case "squared_error":
+                return body
+            case "half_squared_error":
+                return f"½·({body})" if len(terms) > 1 else f"½·{body}"
+            case "mean_squared_error":
+                return f"(1/{len(terms)})·({body})" if len(terms) > 1 else body
+            case _:
+                return f"-({body})" if len(terms) > 1 else f"-[{body}]"
+
+    def grad_text(self, y: str, t: str, m: int) -> str:
+        """∂E/∂y with numbers: negative numbers bracketed where the formula needs it."""
+        if self.name in ("binary_cross_entropy", "cross_entropy"):
+            return self.grad_formula(paren(y), paren(t), m)
+        return self.grad_formula(y, paren(t), m)
+
+    def grad_formula(self, y: str, t: str, m: int) -> str:
+        match self.name:
+            case "squared_error":
+                return f"2·({y} - {t})"
+            case "half_squared_error":
+                return f"({y} - {t})"
+            case "mean_squared_error":
+                return f"(2/{m})·({y} - {t})"
+            case "binary_cross_entropy":
+                return f"-({t}/{y} - (1 - {t})/(1 - {y}))"
+            case _:
+                return f"-{t}/{y}"
+
+
+ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+ACTIVATION_ALIASES = {"linear": "identity", "logistic": "sigmoid"}
+LOSSES = ("squared_error", "half_squared_error", "mean_squared_error",
+          "binary_cross_entropy", "cross_entropy")

@@ -1,0 +1,24 @@
+"""``solve --format json``: exactly the object of SPEC §5."""
+
+from __future__ import annotations
+
+import json
+
+from bptutor.render import lines
+from bptutor.worksheet import Worksheet
+
+
+def solution(sheet: Worksheet, only: str | None = None) -> dict:
+    return {
+        "bptutor": 1,
+        "title": sheet.network.title,
+        "round": sheet.rounding.digits,
+        "notation": sheet.notation,
+        "steps": [{"key": line.step.key, "kind": line.step.kind, "value": line.value,
+                   "exact": line.exact, "formula": line.formula,
+                   "substituted": line.substituted} for line in lines(sheet, only)],
+    }
+
+
+def render(sheet: Worksheet, only: str | None = None) -> str:
+    return json.dumps(solution(sheet, only), indent=2, ensure_ascii=False)
