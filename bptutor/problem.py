@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from bptutor.errors import BptutorError, Mark
@@ -72,14 +71,11 @@ class Network:
 # -- finding a problem --------------------------------------------------------------------
 
 def bundled_dir() -> Path:
-    """Where the bundled problems live, installed or in a source checkout."""
-    try:
-        folder = Path(str(resources.files("bptutor.problems")))
-        if folder.is_dir():
-            return folder
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "problems"
+    """Where the bundled problems live: inside the installed package (the wheel maps
+    problems/ to bptutor/problems), else problems/ beside the package in a source checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "problems"
+    return installed if installed.is_dir() else package.parent / "problems"
 
 
 def bundled_names() -> list[str]:
