@@ -112,13 +112,138 @@ def solve(
 
         sys.stdout.write(markdown_view.render(sheet, only_name))
     else:
-        from rich.console import Console
-
         from bptutor.render import rich_view
 
-        console = Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None,
-                          highlight=False)
-        rich_view.render(sheet, console, only_name)
+        rich_view.render(sheet, _console(no_color), only_name)
+
+
+class CheckFormat(str, Enum):
+    rich = "rich"
+    json = "json"
+    gradescope = "gradescope"
+
+
+class Reveal(str, Enum):
+    verdict = "verdict"
+    diagnosis = "diagnosis"
+    answer = "answer"
+
+
+def _console(no_color: bool):
+    from rich.console import Console
+
+    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None, highlight=False)
+
+
+def _refuse_overwrite(path: str, force: bool) -> None:
+    if os.path.exists(path) and not force:
+        raise BptutorError(path, None, "the file exists; bptutor never overwrites a file",
+                           "choose another name, or add --force to replace it")
+
+
+@app.command(epilog="Examples:  bptutor template tanh-chain -o answers.yaml   ·   "
+                    "bptutor template my.yaml --only backward")
+def template(
+    problem: ProblemArg,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: print).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    only: OnlyOpt = None,
+    notation: NotationOpt = None,
+) -> None:
+    """An empty answers file: every step's key in order, its formula as a comment."""
+    from pathlib import Path
+
+    from bptutor import answers
+    from bptutor.problem import bundled_dir, load, locate
+    from bptutor.worksheet import solve as solve_sheet
+
+    with user_errors():
+        path = locate(problem)
+        sheet = solve_sheet(load(problem), "file", notation.value if notation else None)
+        bundled = path.resolve().parent == bundled_dir().resolve() and not Path(problem).exists()
+        ref = answers.relative_problem(str(path), output, bundled)
+        text = answers.template(sheet, ref, only.value if only else None)
+        if output is None:
+            sys.stdout.write(text)
+            return
+        _refuse_overwrite(output, force)
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BptutorError(output, None, f"cannot write the file: {exc.strerror}") from None
+    print(f"wrote {output}: fill in the values, then run 'bptutor check {output}'",
+          file=sys.stderr)
+
+
+@app.command(epilog="Examples:  bptutor check answers.yaml   ·   "
+                    "bptutor check class/*.yaml --csv grades.csv   ·   "
+                    "bptutor check a.yaml --reveal diagnosis -f json")
+def check(
+    files: Annotated[list[str], typer.Argument(help="One or more answers files.",
+                                               show_default=False)],
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] =
+    CheckFormat.rich,
+    reveal: Annotated[Reveal, typer.Option(
+        help="How much to show: verdicts only, plus diagnoses, or plus the right answers.")] =
+    Reveal.answer,
+    only: OnlyOpt = None,
+    csv_path: Annotated[str | None, typer.Option(
+        "--csv", help="Also write a gradebook (one row per file).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --csv file.")] = False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Mark answers files: correct, accepted (rounding path), follow-through, wrong (with a
+    diagnosis), missing, invalid, unknown. Exit 0 when every answer is right, 1 otherwise."""
+    import json
+
+    from bptutor import answers
+    from bptutor.grading import Grader
+    from bptutor.problem import load
+    from bptutor.render import check_view
+    from bptutor.worksheet import solve as solve_sheet
+
+    if fmt is CheckFormat.gradescope and len(files) != 1:
+        raise typer.BadParameter("--format gradescope grades one answers file at a time")
+    if csv_path:
+        with user_errors():
+            _refuse_overwrite(csv_path, force)
+    graders: dict[str, Grader] = {}
+    reports, failed = [], False
+    console = _console(no_color)
+    for name in files:
+        try:
+            sheet_answers = answers.load(name)
+            key = sheet_answers.problem
+            if key not in graders:
+                try:
+                    graders[key] = Grader(solve_sheet(load(key)))
+                except BptutorError as exc:
+                    if exc.path == key and "no such file" in exc.message:
+                        raise BptutorError(name, sheet_answers.problem_mark,
+                                           f"problem {key!r}: {exc.message}", exc.hint) from None
+                    raise
+            report = graders[key].grade(sheet_answers, only.value if only else None)
+        except BptutorError as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        reports.append(report)
+        if fmt is CheckFormat.rich:
+            check_view.print_report(console, report, reveal.value)
+    if fmt is CheckFormat.json:
+        print(json.dumps(check_view.json_doc(reports), indent=2, ensure_ascii=False))
+    elif fmt is CheckFormat.gradescope and reports:
+        print(json.dumps(check_view.gradescope_doc(reports[0]), indent=2, ensure_ascii=False))
+    elif len(reports) > 1:
+        check_view.print_summary(console, reports)
+    if csv_path:
+        with open(csv_path, "w", encoding="utf-8", newline="") as out:
+            out.write(check_view.gradebook_csv(reports))
+    if failed:
+        raise typer.Exit(2)
+    if not all(r.all_right for r in reports):
+        raise typer.Exit(1)
 
 
 def main() -> None:

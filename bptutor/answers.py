@@ -1,0 +1,157 @@
+"""Answers files (SPEC §4): reading a student's numbers as written, and writing templates."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from bptutor.errors import BptutorError, Mark
+from bptutor.render import heading
+from bptutor.worksheet import Worksheet
+from bptutor.yamlfile import Map, Scalar, read
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?(\d*)|\.(\d+))(?:[eE]([-+]?\d+))?")
+_FRACTION = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
+_MINUS = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "'"})
+
+
+@dataclass
+class Answer:
+    key: str  # canonical key
+    text: str | None  # as written; None when left empty
+    value: float | None  # None when empty or unreadable
+    decimals: int | None  # decimals written (None: exact, like a fraction)
+    mark: Mark
+    written_key: str = ""
+
+
+@dataclass
+class AnswersFile:
+    path: str
+    problem: str  # resolved path or bundled name
+    problem_mark: Mark
+    student: str | None
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+
+def read_number(text: str) -> tuple[float, int | None] | None:
+    """The number a student wrote and how many decimals they wrote; None if unreadable."""
+    text = text.strip().translate(_MINUS).replace(" ", "")
+    match = _NUMBER.fullmatch(text)
+    if match:
+        decimals = len(match.group(1) or match.group(2) or "")
+        if match.group(3):
+            decimals = max(0, decimals - int(match.group(3)))
+        return float(text), decimals
+    match = _FRACTION.fullmatch(text)
+    if match and float(match.group(2)) != 0:
+        return float(Fraction(match.group(1)) / Fraction(match.group(2))), None
+    return None
+
+
+def canonical_key(key: str) -> str:
+    """SPEC §2 aliases: ∂E/∂q → dE/dq, a(q) → q, u3' and u3+ → new(u3)."""
+    key = key.strip().translate(_MINUS).replace(" ", "")
+    suffix = ""
+    if "@" in key:
+        key, _, example = key.partition("@")
+        suffix = "@" + example
+    if key.startswith("a(") and key.endswith(")"):
+        key = key[2:-1]
+    elif key.endswith("'") or key.endswith("+"):
+        key = f"new({key[:-1]})"
+    return key + suffix
+
+
+def load(path: str | Path) -> AnswersFile:
+    name = str(path)
+    root = read(path)
+    if not isinstance(root, Map):
+        raise BptutorError(name, getattr(root, "mark", None),
+                           "an answers file is a mapping with 'problem' and 'answers'",
+                           "run 'bptutor template PROBLEM -o FILE' to make one")
+    for key in root.items:
+        if key not in ("problem", "student", "answers"):
+            raise BptutorError(name, root.key_marks[key], f"unknown key {key!r} in an answers file",
+                               "an answers file has 'problem', 'student' and 'answers'")
+    problem = root.get("problem")
+    if not isinstance(problem, Scalar) or not isinstance(problem.value, str):
+        raise BptutorError(name, problem.mark if problem else root.mark,
+                           "the answers file needs 'problem:' naming the problem file",
+                           "a path relative to this file, or a bundled problem's name")
+    student = root.get("student")
+    result = AnswersFile(name, _problem_path(problem.value, Path(path)), problem.mark,
+                         student.text if isinstance(student, Scalar) and student.value else None)
+    answers = root.get("answers")
+    if answers is None or (isinstance(answers, Scalar) and answers.value is None):
+        return result
+    if not isinstance(answers, Map):
+        raise BptutorError(name, answers.mark, "'answers' must map keys to numbers",
+                           "e.g.  answers:\n  z(q): -0.8")
+    for written, node in answers.items.items():
+        key = canonical_key(written)
+        mark = answers.key_marks[written]
+        if key in result.answers:
+            raise BptutorError(name, mark, f"{written!r} answers {key!r} a second time")
+        if not isinstance(node, Scalar):
+            result.answers[key] = Answer(key, "(a list or mapping)", None, None, node.mark, written)
+            continue
+        if node.value is None and not node.quoted:
+            result.answers[key] = Answer(key, None, None, None, node.mark, written)
+            continue
+        number = read_number(node.text)
+        value, decimals = number if number else (None, None)
+        result.answers[key] = Answer(key, node.text, value, decimals, node.mark, written)
+    return result
+
+
+def _problem_path(problem: str, answers_path: Path) -> str:
+    candidate = answers_path.parent / problem
+    if candidate.exists() or "/" in problem or problem.endswith((".yaml", ".yml")):
+        return str(candidate)
+    return problem  # a bundled problem's name
+
+
+def template(sheet: Worksheet, problem_ref: str, only: str | None = None) -> str:
+    """An empty answers file: every step key in order, its formula as a comment."""
+    from bptutor.render import selected
+
+    steps = selected(sheet, only)
+    width = max((len(_yaml_key(s.key)) for s in steps), default=0) + 1
+    lines = [f"# Answers for: {sheet.network.title}",
+             f"# Fill in each value; {_precision(sheet)}. Leave a line empty to skip it.",
+             f"problem: {problem_ref}", "student:", "answers:"]
+    current = None
+    for step in steps:
+        title = heading(step, len(sheet.network.examples))
+        if title != current:
+            current = title
+            lines.append(f"  # {title}")
+        key = _yaml_key(step.key) + ":"
+        lines.append(f"  {key:<{width}} # {step.formula}")
+    return "\n".join(lines) + "\n"
+
+
+def _precision(sheet: Worksheet) -> str:
+    digits = sheet.rounding.digits
+    if digits is None:
+        return "give 3 significant figures"
+    return f"round to {digits} decimals after every step, as the exercise says"
+
+
+def _yaml_key(key: str) -> str:
+    """Keys are plain YAML where that reads back the same, else double-quoted."""
+    if re.fullmatch(r"[A-Za-z_(][\w()/\[\],.'@]*", key) and "," not in key and "[" not in key:
+        return key
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def relative_problem(problem_path: str, output: str | None, bundled: bool) -> str:
+    """How an answers file at ``output`` should name its problem."""
+    if bundled:
+        return Path(problem_path).stem
+    base = Path(output).resolve().parent if output else Path.cwd()
+    return os.path.relpath(Path(problem_path).resolve(), base)
