@@ -11,6 +11,7 @@ and exactly. ``solve`` shows them; ``template``, ``check`` and ``quiz`` read the
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import InvalidOperation
@@ -86,7 +87,8 @@ class Product:
     def __init__(self, factors: Sequence):
         self.factors = list(factors)
         self.inputs = tuple(k for f in self.factors for k in f.inputs)
-        self.formula = "·".join(_bracket(f.formula, f) for f in self.factors)
+        alone = len(self.factors) == 1
+        self.formula = "·".join(_bracket(f.formula, f, alone) for f in self.factors)
 
     def _parts(self, v):
         start = 0
@@ -102,7 +104,8 @@ class Product:
         return result
 
     def text(self, v, t, R):
-        return "·".join(_bracket_text(f.text(v[a:b], t[a:b], R), f, i)
+        alone = len(self.factors) == 1
+        return "·".join(_bracket_text(f.text(v[a:b], t[a:b], R), f, i, alone)
                         for i, (f, a, b) in enumerate(self._parts(v)))
 
 
@@ -136,14 +139,20 @@ class Sum:
         return text
 
 
-def _bracket(formula: str, factor) -> str:
-    return f"({formula})" if isinstance(factor, Sum) and len(factor.terms) > 1 else formula
+def _bracket(formula: str, factor, alone: bool = False) -> str:
+    many = isinstance(factor, Sum) and len(factor.terms) > 1
+    return f"({formula})" if many and not alone else formula
 
 
-def _bracket_text(text: str, factor, position: int) -> str:
+def _bracket_text(text: str, factor, position: int, alone: bool = False) -> str:
+    """Bracket a sum inside a product, and a negative number that follows a '·'."""
     if isinstance(factor, Sum) and len(factor.terms) > 1:
-        return f"({text})"
-    return paren(text) if position else text
+        return text if alone else f"({text})"
+    if not position:
+        return text
+    if isinstance(factor, (Sum, Product)):  # a product: bracket only its leading number
+        return re.sub(r"^-[0-9.e+-]+?(?=·|$)", lambda m: f"({m.group()})", text)
+    return paren(text)
 
 
 class Apply:

@@ -25,8 +25,9 @@ def step_row(line: Line) -> tuple[Text, Text, Text]:
     body = Text()
     body.append("= ")
     body.append(line.formula)
-    body.append(" = ", style="dim")
-    body.append(line.substituted)
+    if line.substituted not in (line.shown, line.formula):  # a bare copy says nothing new
+        body.append(" = ", style="dim")
+        body.append(line.substituted)
     body.append(" = ")
     body.append(line.shown, style=f"bold {colour}")
     if line.exact_shown is not None:
