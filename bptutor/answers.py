@@ -26,6 +26,19 @@ class Answer:
     decimals: int | None  # decimals written (None: exact, like a fraction)
     mark: Mark
     written_key: str = ""
+    significant: int | None = None  # significant figures written
+
+
+def significant_figures(text: str) -> int | None:
+    """How many significant figures a decimal number was written with (0.060 has 2)."""
+    text = text.strip().translate(_MINUS).lstrip("+-")
+    mantissa = re.split(r"[eE]", text)[0]
+    if not re.fullmatch(r"\d*\.?\d*", mantissa) or not any(c.isdigit() for c in mantissa):
+        return None
+    digits = mantissa.replace(".", "").lstrip("0")
+    if "." not in mantissa:
+        digits = digits.rstrip("0") or digits
+    return max(len(digits), 1)
 
 
 @dataclass
@@ -99,12 +112,13 @@ def load(path: str | Path) -> AnswersFile:
         if not isinstance(node, Scalar):
             result.answers[key] = Answer(key, "(a list or mapping)", None, None, node.mark, written)
             continue
-        if node.value is None and not node.quoted:
+        if (node.value is None and not node.quoted) or not node.text.strip():
             result.answers[key] = Answer(key, None, None, None, node.mark, written)
             continue
         number = read_number(node.text)
         value, decimals = number if number else (None, None)
-        result.answers[key] = Answer(key, node.text, value, decimals, node.mark, written)
+        result.answers[key] = Answer(key, node.text, value, decimals, node.mark, written,
+                                     significant_figures(node.text) if number else None)
     return result
 
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bptutor.answers import AnswersFile
+from bptutor.answers import Answer, AnswersFile
 from bptutor.functions import sigmoid
 from bptutor.render import selected
 from bptutor.rounding import show_exact
@@ -215,7 +215,7 @@ class Grader:
             if answer is not None and answer.value is not None:
                 item = self.judge(step, answer.value, own, root)
                 own[step.key] = answer.value
-                self.precision_hint(item, answer.decimals)
+                self.precision_hint(item, answer)
             else:
                 item = Item(step.key, None, sheet.values[step.key], sheet.exact[step.key],
                             "missing", "no answer", step=step)
@@ -235,6 +235,13 @@ class Grader:
         key, sheet = step.key, self.sheet
         ref, exact, unit = sheet.values[key], sheet.exact[key], self.unit(key)
         item = Item(key, given, ref, exact, "correct", step=step)
+        # inputs where the student's own numbers differ from the reference, and the key
+        # where an error they carry began (an accepted input passes an error on, not blame)
+        differing = [k for k in step.inputs if k in sheet.values and not self.close(
+            own[k], sheet.values[k], self.unit(k))]
+        carried = next((root[k] for k in differing if k in root), None)
+        if carried:
+            root[key] = carried
         if self.close(given, ref, unit):
             return item
         item.verdict = "accepted"
@@ -250,16 +257,14 @@ class Grader:
             item.message = "within one unit of the last digit"
             return item
         # follow-through: right from the student's own earlier numbers?
-        differing = [k for k in step.inputs if k in sheet.values and not self.close(
-            own[k], sheet.values[k], self.unit(k))]
         recomputed = step.compute(own, sheet.rounding)
         if differing and self.close(given, recomputed, unit):
-            first = differing[0]
+            first = next((k for k in differing if k in root), differing[0])
             item.verdict = "follow_through"
-            item.because = root.get(first, first)
+            item.because = carried or first
             root[key] = item.because
             item.message = f"right from your {first} = {sheet.rounding.show(own[first])}"
-            if item.because != first or item.because in root:
+            if item.because != first:
                 item.message += f"; the error starts at {item.because}"
             return item
         item.verdict = "wrong"
@@ -286,12 +291,18 @@ class Grader:
                     return code
         return None
 
-    def precision_hint(self, item: Item, decimals: int | None) -> None:
+    def precision_hint(self, item: Item, answer: Answer) -> None:
+        """A wrong answer written with fewer digits than required is told so."""
         digits = self.sheet.rounding.digits
-        if item.verdict == "wrong" and digits is not None and decimals is not None \
-                and decimals < digits:
-            hint = f"write {digits} decimals (you wrote {decimals})"
-            item.message = f"{item.message}; {hint}" if item.message else hint
+        if item.verdict != "wrong":
+            return
+        if digits is not None and answer.decimals is not None and answer.decimals < digits:
+            hint = f"write {digits} decimals (you wrote {answer.decimals})"
+        elif digits is None and answer.significant is not None and answer.significant < 3:
+            hint = f"write 3 significant figures (you wrote {answer.significant})"
+        else:
+            return
+        item.message = f"{item.message}; {hint}" if item.message else hint
 
     def unknown_message(self, key: str) -> str:
         import difflib

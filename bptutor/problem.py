@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bptutor.errors import BptutorError, Mark
 from bptutor.functions import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES, Activation, Loss
-from bptutor.yamlfile import Map, Node, Scalar, Seq, read
+from bptutor.yamlfile import Map, Node, Scalar, Seq, clip, read
 
 NOTATIONS = ("activation", "delta")
 _NAME = re.compile(r"[^\W\d][\w\[\],.']*")
@@ -21,6 +21,7 @@ _TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", 
              "input", "target", "examples", "learning_rate", "update_biases")
 _LAYER_KEYS = ("neurons", "activation", "alpha", "weights", "weight_names", "bias",
                "bias_names")
+_RESERVED = {"E": "the loss"}  # names that are quantity keys of their own (SPEC §2)
 
 
 @dataclass
@@ -85,7 +86,11 @@ def bundled_names() -> list[str]:
 def locate(name: str) -> Path:
     """A path as given, or a bundled problem by its name (``tanh-chain``)."""
     path = Path(name)
-    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name:
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise BptutorError(clip(name), None, f"cannot use this file name: {exc.strerror}") from None
+    if exists or path.suffix in (".yaml", ".yml") or "/" in name:
         return path
     candidate = bundled_dir() / f"{name}.yaml"
     if candidate.exists():
@@ -93,7 +98,8 @@ def locate(name: str) -> Path:
     close = difflib.get_close_matches(name, bundled_names(), n=1)
     hint = f"did you mean the bundled problem {close[0]!r}?" if close else (
         "bundled problems: " + ", ".join(bundled_names()))
-    raise BptutorError(name, None, "no such file, and no bundled problem of that name", hint)
+    raise BptutorError(clip(name), None, "no such file, and no bundled problem of that name",
+                       hint)
 
 
 def load(name: str | Path) -> Network:
@@ -140,7 +146,8 @@ class Validator:
         seq = self.sequence(node, what)
         values = [self.number(item, f"each entry of {what}") for item in seq.items]
         if length is not None and len(values) != length:
-            raise self.fail(seq, f"{what} has {len(values)} entries; it needs {length}")
+            raise self.fail(seq, f"{what} has {_count(len(values), 'entry', 'entries')}; "
+                            f"it needs {length}")
         return values
 
     def text(self, node: Node, what: str) -> str:
@@ -152,13 +159,16 @@ class Validator:
     def name(self, node: Node, what: str) -> str:
         name = self.text(node, what)
         if not _NAME.fullmatch(name):
-            raise self.fail(node, f"{name!r} is not a usable name for {what}",
+            raise self.fail(node, f"{clip(name)!r} is not a usable name for {what}",
                             "names start with a letter and hold letters, digits, _ [ ] , . '")
         return self.claim(name, node.mark)
 
     def claim(self, name: str, mark: Mark) -> str:
+        if name in _RESERVED:
+            raise self.fail(mark, f"the name {name!r} is reserved for {_RESERVED[name]}",
+                            "choose another name")
         if name in self.names:
-            raise self.fail(mark, f"the name {name!r} is used twice",
+            raise self.fail(mark, f"the name {clip(name)!r} is used twice",
                             f"first used on line {self.names[name].line}; "
                             "every name in a problem must be unique")
         self.names[name] = mark
@@ -167,7 +177,7 @@ class Validator:
     def check_keys(self, node: Map, allowed, what: str) -> None:
         for key in node.items:
             if key not in allowed:
-                raise self.fail(node.key_marks[key], f"unknown key {key!r} in {what}",
+                raise self.fail(node.key_marks[key], f"unknown key {clip(key)!r} in {what}",
                                 _suggest(key, allowed) or "allowed: " + ", ".join(allowed))
 
     def require(self, node: Map, key: str, what: str, hint: str | None = None) -> Node:
@@ -196,20 +206,22 @@ class Validator:
         top = self.mapping(root, "a problem file")
         self.check_keys(top, _TOP_KEYS, "the problem")
         version = self.require(top, "bptutor", "the problem", "add 'bptutor: 1' as the first line")
-        if not (isinstance(version, Scalar) and version.value == 1):
-            raise self.fail(version, f"unsupported format version {version.text!r}",
-                            "this bptutor reads 'bptutor: 1'")
+        if not (isinstance(version, Scalar) and version.value == 1
+                and not isinstance(version.value, bool)):
+            problem = ("the format version is missing" if _absent(version)
+                       else f"unsupported format version {_describe(version)}")
+            raise self.fail(version, problem, "this bptutor reads 'bptutor: 1'")
         kind = top.get("kind")
         if kind is not None and self.text(kind, "kind") != "network":
             if kind.text == "graph":
                 raise self.fail(kind, "computation-graph problems are not supported yet")
-            raise self.fail(kind, f"unknown kind {kind.text!r}", "kinds: network, graph")
+            raise self.fail(kind, f"unknown kind {clip(kind.text)!r}", "kinds: network, graph")
         title = Path(self.path).stem
         if "title" in top.items:
             title = self.text(top.items["title"], "title")
         source = self.text(top.get("source"), "source") if "source" in top.items else None
         digits = None
-        if top.get("round") is not None and top.items["round"].value is not None:
+        if not _absent(top.get("round")):
             digits = self.digits(top.items["round"])
         notation = "activation"
         if "notation" in top.items:
@@ -236,7 +248,7 @@ class Validator:
         outputs = layers[-1].neurons
         examples = self.examples(top, len(inputs), outputs, loss)
         rate = None
-        if top.get("learning_rate") is not None and top.items["learning_rate"].value is not None:
+        if not _absent(top.get("learning_rate")):
             rate = self.number(top.items["learning_rate"], "learning_rate")
             if rate <= 0:
                 raise self.fail(top.items["learning_rate"], "learning_rate must be positive")
@@ -260,13 +272,13 @@ class Validator:
     def choice(self, node: Node, choices, what: str) -> str:
         value = self.text(node, what)
         if value not in choices:
-            raise self.fail(node, f"unknown {what} {value!r}",
-                            _suggest(value, choices) or f"{what}s: " + ", ".join(choices))
+            raise self.fail(node, f"unknown {what} {clip(value)!r}",
+                            _suggest(value, choices) or "choose one of: " + ", ".join(choices))
         return value
 
     def valid_name(self, name: str, mark: Mark, what: str) -> str:
         if not _NAME.fullmatch(name):
-            raise self.fail(mark, f"{name!r} is not a usable name for {what}",
+            raise self.fail(mark, f"{clip(name)!r} is not a usable name for {what}",
                             "names start with a letter and hold letters, digits, _ [ ] , . '")
         return name
 
@@ -291,18 +303,23 @@ class Validator:
                                     f"one row per neuron, each with {width} weights")
         weights_node = self.sequence(weights_node, f"{what} weights")
         rows = weights_node.items
+        if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
+            raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",
+                            f"for one neuron write the row inside brackets: "
+                            f"[[{', '.join(clip(row.text, 12) for row in rows[:4])}"
+                            f"{', …' if len(rows) > 4 else ''}]]")
         if len(rows) != n:
-            raise self.fail(weights_node, f"{what} has {n} neuron{'s' * (n != 1)} but weights has "
-                            f"{len(rows)} row{'s' * (len(rows) != 1)}",
-                            f"write one row per neuron, each with {width} weight"
-                            f"{'s' * (width != 1)} (one per unit of the layer before)")
+            raise self.fail(weights_node, f"{what} has {_count(n, 'neuron')} but weights has "
+                            f"{_count(len(rows), 'row')}",
+                            f"write one row per neuron, each with {_count(width, 'weight')} "
+                            "(one per unit of the layer before)")
         weights = []
         for j, row in enumerate(rows, start=1):
             row_seq = self.sequence(row, f"row {j} of {what} weights")
             if len(row_seq.items) != width:
-                raise self.fail(row_seq, f"row {j} of {what} weights has {len(row_seq.items)} "
-                                f"entries but the layer before has {width} unit"
-                                f"{'s' * (width != 1)}",
+                raise self.fail(row_seq, f"row {j} of {what} weights (into {clip(neurons[j - 1])})"
+                                f" has {_count(len(row_seq.items), 'entry', 'entries')}; it needs "
+                                f"{width}, one per unit of the layer before",
                                 "each row holds the weights into one neuron, one per unit of "
                                 "the layer before (W·x + b)")
             weights.append([self.number(w, f"a weight in {what}") for w in row_seq.items])
@@ -310,14 +327,16 @@ class Validator:
         if "weight_names" in layer.items:
             names_node = self.sequence(layer.items["weight_names"], f"{what} weight_names")
             if len(names_node.items) != n:
-                raise self.fail(names_node, f"{what} weight_names has {len(names_node.items)} rows;"
-                                f" weights has {n}", "weight_names has the same shape as weights")
+                raise self.fail(names_node, f"{what} weight_names has "
+                                f"{_count(len(names_node.items), 'row')}; weights has {n}",
+                                "weight_names has the same shape as weights")
             weight_names = []
             for j, row in enumerate(names_node.items, start=1):
                 row_seq = self.sequence(row, f"row {j} of {what} weight_names")
                 if len(row_seq.items) != width:
                     raise self.fail(row_seq, f"row {j} of {what} weight_names has "
-                                    f"{len(row_seq.items)} entries; weights has {width}",
+                                    f"{_count(len(row_seq.items), 'entry', 'entries')}; "
+                                    f"weights has {width}",
                                     "weight_names has the same shape as weights")
                 weight_names.append([self.name(item, "a weight") for item in row_seq.items])
         else:
@@ -335,8 +354,9 @@ class Validator:
             if "bias_names" in layer.items:
                 names_node = self.sequence(layer.items["bias_names"], f"{what} bias_names")
                 if len(names_node.items) != n:
-                    raise self.fail(names_node, f"{what} bias_names has {len(names_node.items)} "
-                                    f"entries; the layer has {n} neurons")
+                    raise self.fail(names_node, f"{what} bias_names has "
+                                    f"{_count(len(names_node.items), 'entry', 'entries')}; "
+                                    f"the layer has {_count(n, 'neuron')}")
                 bias_names = [self.name(item, "a bias") for item in names_node.items]
             else:
                 mark = layer.key_marks["bias"]
@@ -352,7 +372,8 @@ class Validator:
             alpha = self.number(layer.items["alpha"], "alpha")
         if isinstance(node, Seq):
             if len(node.items) != n:
-                raise self.fail(node, f"{what} has {n} neurons but {len(node.items)} activations",
+                raise self.fail(node, f"{what} has {_count(n, 'neuron')} but "
+                                f"{_count(len(node.items), 'activation')}",
                                 "give one activation for the layer, or one per neuron")
             names = [self.activation_name(item) for item in node.items]
             if "softmax" in names:
@@ -368,7 +389,7 @@ class Validator:
         value = self.text(node, "activation")
         value = ACTIVATION_ALIASES.get(value, value)
         if value not in ACTIVATIONS:
-            raise self.fail(node, f"unknown activation {node.text!r}",
+            raise self.fail(node, f"unknown activation {clip(node.text)!r}",
                             _suggest(value, ACTIVATIONS + tuple(ACTIVATION_ALIASES))
                             or "activations: " + ", ".join(ACTIVATIONS))
         return value
@@ -403,7 +424,7 @@ class Validator:
                                 "otherwise write the numbers, one per output "
                                 f"({', '.join(outputs)})")
             if target_node.value not in outputs:
-                raise self.fail(target_node, f"{target_node.value!r} is not an output neuron",
+                raise self.fail(target_node, f"{clip(target_node.value)!r} is not an output neuron",
                                 _suggest(target_node.value, outputs)
                                 or "outputs: " + ", ".join(outputs))
             targets = [1.0 if name == target_node.value else 0.0 for name in outputs]
@@ -416,5 +437,14 @@ class Validator:
 
 def _describe(node: Node) -> str:
     if isinstance(node, Scalar):
-        return "nothing" if node.value is None else repr(node.text)
+        return "nothing" if node.value is None else repr(clip(node.text))
     return "a list" if isinstance(node, Seq) else "a mapping"
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _absent(node: Node | None) -> bool:
+    """A key left out, or written with no value (``round:`` or ``round: null``)."""
+    return node is None or (isinstance(node, Scalar) and node.value is None)

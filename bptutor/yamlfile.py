@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import yaml
 from bptutor.errors import BptutorError, Mark
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64  # lists and mappings nested deeper than this are no exercise (and would recurse)
 
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -53,6 +55,11 @@ class Map:
 Node = Scalar | Seq | Map
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """User text short enough to quote in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _mark(event: yaml.Event) -> Mark:
     return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
@@ -66,6 +73,10 @@ def _resolve(text: str, quoted: bool) -> object:
     if text in _BOOL:
         return _BOOL[text]
     if _INT.fullmatch(text):
+        # an integer beyond the float range cannot be computed with (and Python refuses to
+        # convert very long digit strings): it becomes infinite and is rejected below
+        if len(text.lstrip("+-").lstrip("0")) > 309 or abs(int(text)) > sys.float_info.max:
+            return math.inf
         return int(text)
     if _FLOAT.fullmatch(text):
         return float(text)
@@ -78,6 +89,7 @@ class _Reader:
     def __init__(self, path: str, events):
         self.path = path
         self.events = events
+        self.depth = 0
 
     def fail(self, event: yaml.Event, message: str, hint: str | None = None) -> BptutorError:
         return BptutorError(self.path, _mark(event), message, hint)
@@ -88,14 +100,29 @@ class _Reader:
         if getattr(event, "anchor", None) is not None:
             raise self.fail(event, "anchors (&name) are not allowed", "write the value out in full")
         if getattr(event, "tag", None) is not None:
-            raise self.fail(event, f"tags such as {event.tag!r} are not allowed",
+            tag = re.sub(r"^tag:yaml\.org,2002:", "!!", event.tag)  # as it was written
+            raise self.fail(event, f"tags such as {clip(tag, 80)!r} are not allowed",
                             "remove the tag; plain numbers, names and lists are enough")
         if isinstance(event, yaml.ScalarEvent):
             quoted = event.style is not None and event.style != ""
             value = _resolve(event.value, quoted)
             if isinstance(value, float) and not math.isfinite(value):
-                raise self.fail(event, f"{event.value} is not a finite number")
+                if _NON_FINITE.fullmatch(event.value):
+                    raise self.fail(event, f"{event.value} is not a finite number")
+                raise self.fail(event, f"{clip(event.value)} is too large to compute with")
             return Scalar(value, event.value, _mark(event), quoted)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if self.depth >= MAX_DEPTH:
+                raise self.fail(event, f"lists and mappings are nested more than {MAX_DEPTH} "
+                                "deep", "a problem needs only a few levels, like [[1, 2]]")
+            self.depth += 1
+            try:
+                return self.collection(event)
+            finally:
+                self.depth -= 1
+        raise self.fail(event, "unexpected YAML structure")
+
+    def collection(self, event: yaml.Event) -> Node:
         if isinstance(event, yaml.SequenceStartEvent):
             items = []
             for item in self.events:
@@ -112,44 +139,58 @@ class _Reader:
                     raise self.fail(key_event, "a key must be a plain name")
                 if key.text in result.items:
                     first = result.key_marks[key.text]
-                    raise self.fail(key_event, f"duplicate key {key.text!r}",
+                    raise self.fail(key_event, f"duplicate key {clip(key.text)!r}",
                                     f"it is already set on line {first.line}")
                 result.key_marks[key.text] = key.mark
                 result.items[key.text] = self.node(next(self.events))
-            raise AssertionError("unterminated mapping")  # the parser reports this first
-        raise self.fail(event, "unexpected YAML structure")
+        raise self.fail(event, "unexpected end of the YAML structure")  # the parser says first
 
 
-def parse(text: str, path: str) -> Node:
-    """Parse one YAML document into marked nodes; any problem is a BptutorError."""
+def _events(text: str, path: str):
+    """PyYAML's events, one at a time (a document nested too deep stops early; libyaml takes
+    quadratic time over deep nesting), with its errors turned into located BptutorErrors."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        events = [e for e in yaml.parse(text, Loader=loader)
-                  if not isinstance(e, (yaml.StreamStartEvent, yaml.StreamEndEvent))]
+        yield from yaml.parse(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark()
         message = " ".join(filter(None, [exc.context, exc.problem])) or "not valid YAML"
         raise BptutorError(path, where, f"not valid YAML: {message}") from None
-    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+    except yaml.reader.ReaderError as exc:  # a control character the reader refuses
+        if not isinstance(exc.character, int):
+            raise BptutorError(path, Mark(), f"not valid YAML: {exc.reason}") from None
+        # its position counts bytes (libyaml) or characters: find the character instead
+        lines = re.split(r"\r\n|\r|\n", text[: max(text.find(chr(exc.character)), 0)])
+        raise BptutorError(path, Mark(len(lines), len(lines[-1]) + 1),
+                           f"the file holds the control character U+{exc.character:04X}, which "
+                           "YAML does not allow", "delete it, or retype the line") from None
+    except yaml.YAMLError as exc:
         raise BptutorError(path, Mark(), f"not valid YAML: {exc}") from None
-    if not events:
+
+
+def parse(text: str, path: str) -> Node:
+    """Parse one YAML document into marked nodes; any problem is a BptutorError."""
+    events = _events(text, path)
+    next(events)  # StreamStart
+    start = next(events)
+    if isinstance(start, yaml.StreamEndEvent):
         raise BptutorError(path, Mark(), "the file is empty")
-    documents = [i for i, e in enumerate(events) if isinstance(e, yaml.DocumentStartEvent)]
-    if len(documents) > 1:
-        second = events[documents[1]]
+    root = _Reader(path, events).node(next(events))
+    next(events)  # DocumentEnd
+    second = next(events)
+    if isinstance(second, yaml.DocumentStartEvent):
         raise BptutorError(path, _mark(second), "the file holds more than one YAML document",
                            "remove the second '---' and what follows it")
-    body = iter(events[1:-1])  # inside DocumentStart ... DocumentEnd
-    reader = _Reader(path, body)
-    return reader.node(next(body))
+    return root
 
 
 def read(path: Path | str) -> Node:
     """Read and parse a file; missing, unreadable, binary or oversized files are errors."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:  # read no more than the limit: /dev/zero never ends
+            data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise BptutorError(name, None, "no such file") from None
     except IsADirectoryError:
@@ -157,8 +198,8 @@ def read(path: Path | str) -> Node:
     except OSError as exc:
         raise BptutorError(name, None, f"cannot read the file: {exc.strerror}") from None
     if len(data) > MAX_FILE_BYTES:
-        raise BptutorError(name, None, f"the file is {len(data):,} bytes; the limit is "
-                           f"{MAX_FILE_BYTES:,}", "an exercise file is a few kilobytes")
+        raise BptutorError(name, None, f"the file is larger than the limit of {MAX_FILE_BYTES:,} "
+                           "bytes", "an exercise file is a few kilobytes")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
