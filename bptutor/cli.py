@@ -132,7 +132,8 @@ class Reveal(str, Enum):
 def _console(no_color: bool):
     from rich.console import Console
 
-    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None, highlight=False)
+    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None, highlight=False,
+                   emoji=False)
 
 
 def _refuse_overwrite(path: str, force: bool) -> None:

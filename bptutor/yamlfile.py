@@ -114,7 +114,7 @@ class _Reader:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if self.depth >= MAX_DEPTH:
                 raise self.fail(event, f"lists and mappings are nested more than {MAX_DEPTH} "
-                                "deep", "a problem needs only a few levels, like [[1, 2]]")
+                                "deep", "an exercise file needs only a few levels, like [[1, 2]]")
             self.depth += 1
             try:
                 return self.collection(event)
