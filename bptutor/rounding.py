@@ -10,12 +10,14 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 # that noise off before rounding so that ties stay ties: 15 significant digits are far
 # below any precision an exercise asks for.
 _NOISE = Context(prec=15)
+_WIDE = Context(prec=400)  # room for any float's digits (up to 1e308) plus 12 decimals
 
 
 def round_half_up(value: float, digits: int) -> float:
     """R(v): round half away from zero at ``digits`` decimals of v's shortest decimal form."""
     exact = _NOISE.create_decimal(repr(value))
-    result = float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    result = float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
+                                  context=_WIDE))
     return result + 0.0  # turns -0.0 into 0.0
 
 

@@ -309,20 +309,19 @@ class Worksheet:
         for step in self.steps:
             try:
                 value = step.compute(values, rounding)
-            except (ArithmeticError, ValueError, InvalidOperation) as exc:
-                raise self.network.error("loss", f"cannot compute {step.key}: {exc}",
-                                         _numeric_hint(step)) from None
+            except (OverflowError, InvalidOperation):
+                value = math.inf
+            except (ArithmeticError, ValueError) as exc:  # ln 0, a division by 0
+                raise self.network.error(
+                    "loss", f"cannot compute {step.key}: {exc}",
+                    "a log or a division meets 0: check the targets and the output "
+                    "activations") from None
             if not math.isfinite(value):
-                raise self.network.error("loss", f"{step.key} is not a finite number",
-                                         "the numbers are too large to compute with")
+                place = "loss" if step.kind in ("loss", "error", "delta") else "network"
+                raise self.network.error(place, f"{step.key} is too large to compute with",
+                                         "use smaller weights or inputs")
             values[step.key] = value
         return values
-
-
-def _numeric_hint(step: Step) -> str:
-    if step.kind in ("loss", "error", "delta"):
-        return "a log or a division meets 0: check the targets and the output activations"
-    return "the numbers are too large to compute with"
 
 
 def solve(network: Network, digits: int | None | str = "file",

@@ -1,0 +1,317 @@
+"""The strict YAML reader: marked nodes, and every bad file a located error (exit 2)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bptutor.cli import app
+from bptutor.errors import BptutorError, Mark
+from bptutor.yamlfile import MAX_DEPTH, Map, Scalar, Seq, parse, read
+
+GOOD = """\
+bptutor: 1
+loss: squared_error
+network:
+  inputs: [x1, x2]
+  layers:
+    - neurons: [y]
+      activation: tanh
+      weights: [[0.2, -0.5]]
+input: [1, 0]
+target: [1]
+"""
+
+
+def solve(path) -> tuple[int, str]:
+    """Run `bptutor solve PATH` in-process; no exception may escape (no traceback)."""
+    result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"traceback instead of an error: {result.exception!r}")
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stderr
+
+
+def fails_at(tmp_path, content: str | bytes, line: int, col: int, *words: str,
+             hint: str | None = None) -> str:
+    """Write the file, solve it, and check for `path:line:col: error: ...` and exit code 2."""
+    path = tmp_path / "problem.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    code, err = solve(path)
+    assert code == 2, err
+    match = re.search(rf"^{re.escape(str(path))}:(\d+):(\d+): error: (.*)$", err, re.M)
+    assert match, err
+    assert (int(match[1]), int(match[2])) == (line, col), err
+    for word in words:
+        assert word in match[3], err
+    if hint is not None:
+        assert re.search(rf"^hint: .*{re.escape(hint)}", err, re.M), err
+    return err
+
+
+# -- parse: the tree it builds ----------------------------------------------------------------
+
+def test_scalars_keep_their_text_and_marks_are_one_based():
+    root = parse("a: -0.60\nb:\n  - 1e-3\n  - '0.5'\n", "f.yaml")
+    assert isinstance(root, Map) and root.mark == Mark(1, 1)
+    a = root.items["a"]
+    assert isinstance(a, Scalar)
+    assert (a.text, a.value, a.mark, a.quoted) == ("-0.60", -0.6, Mark(1, 4), False)
+    assert root.key_marks == {"a": Mark(1, 1), "b": Mark(2, 1)}
+    b = root.items["b"]
+    assert isinstance(b, Seq) and b.mark == Mark(3, 3)
+    assert b.items[0].value == 0.001 and isinstance(b.items[0].value, float)
+    assert b.items[0].mark == Mark(3, 5)
+    quoted = b.items[1]
+    assert (quoted.value, quoted.text, quoted.quoted) == ("0.5", "0.5", True)
+    assert quoted.mark == Mark(4, 5)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1e-3", 0.001), ("1E3", 1000.0), ("+.5", 0.5), ("-0", 0), ("2.", 2.0), ("7", 7),
+    ("true", True), ("False", False), ("~", None), ("null", None), ("", None),
+    ("tanh", "tanh"), ("0x10", "0x10"), ("1_000", "1_000"), ("1/2", "1/2"), ("yes", "yes"),
+    ("nan", "nan"), ("inf", "inf"),
+])
+def test_plain_scalars_resolve(text, value):
+    node = parse(f"v: {text}\n", "f.yaml").items["v"]
+    assert node.value == value and type(node.value) is type(value)
+    assert node.text == text
+
+
+@pytest.mark.parametrize("text", ['"1"', "'-0.60'", '"true"', "'~'", '""'])
+def test_quoted_scalars_stay_strings(text):
+    node = parse(f"v: {text}\n", "f.yaml").items["v"]
+    assert isinstance(node.value, str) and node.quoted
+    assert node.value == text[1:-1]
+
+
+def test_columns_count_characters_not_bytes():
+    root = parse("a: [ĥ₁😀, x]\nb: é\n", "f.yaml")
+    assert root.items["a"].items[1].mark == Mark(1, 10)
+    assert root.items["b"].value == "é"
+
+
+def test_crlf_and_bom_are_fine(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + b"a: 1\r\nb: [2, 3]\r\n")
+    root = read(path)
+    assert root.items["b"].items[1].mark == Mark(2, 8)
+
+
+@pytest.mark.parametrize("text, line, col, words", [
+    ("a: 1\nb: !!str 2\n", 2, 4, "tags"),
+    ("a: &x 1\n", 1, 4, "anchors"),
+    ("a: [1]\nb: *x\n", 2, 4, "aliases"),
+    ("a: 1\nb: 2\na: 3\n", 3, 1, "duplicate key 'a'"),
+    ("a: .nan\n", 1, 4, "not a finite number"),
+    ("a: [1, -.inf]\n", 1, 8, "not a finite number"),
+    ("a: 1\n---\nb: 2\n", 2, 1, "more than one YAML document"),
+])
+def test_parse_rejects_with_a_mark(text, line, col, words):
+    with pytest.raises(BptutorError) as info:
+        parse(text, "f.yaml")
+    assert info.value.mark == Mark(line, col)
+    assert words in info.value.message
+
+
+# -- through the command line -----------------------------------------------------------------
+
+def test_the_good_file_solves(tmp_path):
+    path = tmp_path / "problem.yaml"
+    path.write_text(GOOD)
+    assert solve(path)[0] == 0
+
+
+def test_one_e_minus_three_is_a_number(tmp_path):
+    path = tmp_path / "problem.yaml"
+    path.write_text(GOOD.replace("[[0.2, -0.5]]", "[[1e-3, -0.5]]"))
+    assert solve(path)[0] == 0
+
+
+def test_duplicate_key_names_the_first_line(tmp_path):
+    fails_at(tmp_path, GOOD + "loss: half_squared_error\n", 11, 1, "duplicate key 'loss'",
+             hint="already set on line 2")
+
+
+def test_duplicate_key_in_a_layer(tmp_path):
+    text = GOOD.replace("activation: tanh\n", "activation: tanh\n      activation: relu\n")
+    fails_at(tmp_path, text, 8, 7, "duplicate key 'activation'", hint="line 7")
+
+
+def test_duplicate_key_written_once_quoted(tmp_path):
+    fails_at(tmp_path, GOOD + '"target": [0]\n', 11, 1, "duplicate key 'target'", hint="line 10")
+
+
+def test_python_object_tag(tmp_path):
+    err = fails_at(tmp_path, GOOD.replace("target: [1]", "target: !!python/object:os.system [1]"),
+                   10, 9, "tags", "not allowed", hint="remove the tag")
+    assert "!!python/object:os.system" in err
+
+
+@pytest.mark.parametrize("tagged", ["!foo [1]", "! [1]", "[!!float '1']", "!!str 1"])
+def test_any_tag(tmp_path, tagged):
+    col = 10 if tagged.startswith("[") else 9
+    fails_at(tmp_path, GOOD.replace("target: [1]", f"target: {tagged}"), 10, col, "tags")
+
+
+def test_tag_on_a_key(tmp_path):
+    fails_at(tmp_path, "!!str bptutor: 1\n" + GOOD.split("\n", 1)[1], 1, 1, "tags")
+
+
+def test_anchor(tmp_path):
+    fails_at(tmp_path, GOOD.replace("input: [1, 0]", "input: &a [1, 0]"), 9, 8,
+             "anchors (&name) are not allowed")
+
+
+def test_alias(tmp_path):
+    fails_at(tmp_path, GOOD.replace("target: [1]", "target: *a"), 10, 9,
+             "aliases (*name) are not allowed")
+
+
+def test_anchor_and_alias_together(tmp_path):
+    text = GOOD.replace("input: [1, 0]", "input: &a [1, 0]").replace("target: [1]", "target: *a")
+    fails_at(tmp_path, text, 9, 8, "anchors")
+
+
+@pytest.mark.parametrize("value, col", [("abc", 23), ("true", 23), ("~", 23), ("'0.5'", 23),
+                                        ("[1]", 23), ("0x10", 23), ("−0.5", 23)])
+def test_a_weight_that_is_not_a_number(tmp_path, value, col):
+    fails_at(tmp_path, GOOD.replace("[[0.2, -0.5]]", f"[[0.2, {value}]]"), 8, col,
+             "a weight in layer 1 must be a number")
+
+
+@pytest.mark.parametrize("value, words", [
+    (".nan", "not a finite number"), (".inf", "not a finite number"),
+    ("-.Inf", "not a finite number"), (".NaN", "not a finite number"),
+    ("1e999", "too large"), ("9" * 400, "too large"), ("-" + "9" * 5000, "too large"),
+])
+def test_non_finite_or_huge_weights(tmp_path, value, words):
+    err = fails_at(tmp_path, GOOD.replace("[[0.2, -0.5]]", f"[[{value}, -0.5]]"), 8, 18, words)
+    assert len(err) < 300  # a 5000-digit number is not echoed in full
+
+
+def test_huge_integer_input(tmp_path):
+    fails_at(tmp_path, GOOD.replace("input: [1, 0]", f"input: [{'1' * 320}, 0]"), 9, 9,
+             "too large")
+
+
+def test_empty_file(tmp_path):
+    fails_at(tmp_path, "", 1, 1, "the file is empty")
+
+
+def test_only_comments(tmp_path):
+    fails_at(tmp_path, "# a problem\n\n   # to come\n", 1, 1, "the file is empty")
+
+
+def test_only_a_document_marker(tmp_path):
+    fails_at(tmp_path, "# nothing yet\n---\n", 3, 1, "holds no problem", hint="bptutor: 1")
+
+
+def test_unclosed_flow_list(tmp_path):
+    fails_at(tmp_path, GOOD.replace("[[0.2, -0.5]]", "[[0.2, -0.5]"), 9, 1, "not valid YAML",
+             "flow sequence")
+
+
+def test_tab_indented_mess(tmp_path):
+    fails_at(tmp_path, "bptutor: 1\nnetwork:\n\tinputs: 2\n\tlayers: []\n", 3, 1,
+             "not valid YAML")
+
+
+def test_bad_indentation(tmp_path):
+    fails_at(tmp_path, "bptutor: 1\nloss: squared_error\n  network: 3\n", 3, 10, "not valid YAML")
+
+
+def test_two_documents(tmp_path):
+    fails_at(tmp_path, GOOD + "---\n" + GOOD, 11, 1, "more than one YAML document",
+             hint="second '---'")
+
+
+def test_document_end_then_more(tmp_path):
+    fails_at(tmp_path, GOOD + "...\nfoo: 1\n", 12, 1, "YAML")  # libyaml: no '---' there
+
+
+def test_a_second_document_is_refused_before_its_syntax_error(tmp_path):
+    fails_at(tmp_path, GOOD + "---\nweights: [[1, 2]\n", 11, 1, "more than one YAML document")
+
+
+@pytest.mark.parametrize("top", ["- 1\n- 2\n", "hello\n", "5\n", "[bptutor, 1]\n"])
+def test_top_level_not_a_mapping(tmp_path, top):
+    fails_at(tmp_path, top, 1, 1, "a problem file must be a mapping")
+
+
+def test_key_that_is_a_list(tmp_path):
+    fails_at(tmp_path, "? [a, b]\n: 1\n" + GOOD, 1, 3, "a key must be a plain name")
+
+
+def test_binary_file(tmp_path):
+    fails_at(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", 1, 1, "not UTF-8")
+
+
+def test_non_utf8_on_a_later_line(tmp_path):
+    fails_at(tmp_path, GOOD.encode().replace(b"[x1, x2]", b"[x1, x\xe92]"), 4, 1, "not UTF-8")
+
+
+def test_utf16_file(tmp_path):
+    fails_at(tmp_path, GOOD.encode("utf-16"), 1, 1, "not UTF-8")
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00", "\x1b"])
+def test_control_character_is_located(tmp_path, char):
+    text = GOOD.replace("loss: squared_error", f"loss: squa{char}red_error")
+    fails_at(tmp_path, text, 2, 11, f"control character U+{ord(char):04X}")
+
+
+def test_control_character_after_wide_characters(tmp_path):
+    # libyaml reports a byte offset; the column must still count characters
+    fails_at(tmp_path, "title: ééé\x07\n" + GOOD, 1, 11, "control character")
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 5000, 100_000])
+def test_deeply_nested_lists(tmp_path, depth):
+    text = GOOD.replace("[[0.2, -0.5]]", "[" * depth + "]" * depth)
+    # the weights list is the fifth level (problem, network, layers, layer, weights)
+    fails_at(tmp_path, text, 8, 16 + MAX_DEPTH - 4, "nested more than", hint="[[1, 2]]")
+
+
+def test_deeply_nested_mappings(tmp_path):
+    fails_at(tmp_path, "x: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n" + GOOD, 1,
+             4 + 4 * (MAX_DEPTH - 1), "nested more than")
+
+
+def test_oversized_file(tmp_path):
+    fails_at(tmp_path, GOOD + "#" * 1_000_001 + "\n", 1, 1, "larger than the limit")
+
+
+def test_missing_file(tmp_path):
+    code, err = solve(tmp_path / "missing.yaml")
+    assert code == 2
+    assert err.startswith(f"{tmp_path / 'missing.yaml'}:1:1: error: no such file")
+
+
+def test_directory(tmp_path):
+    code, err = solve(tmp_path)
+    assert code == 2
+    assert err.startswith(f"{tmp_path}:1:1: error: this is a folder, not a file")
+
+
+def test_endless_device_is_not_read_forever():
+    code, err = solve("/dev/zero")
+    assert code == 2 and err.startswith("/dev/zero:1:1: error: the file is larger than")
+
+
+def test_subprocess_exit_code_and_no_traceback(tmp_path):
+    path = tmp_path / "problem.yaml"
+    path.write_text(GOOD.replace("input: [1, 0]", "input: &a [1, 0]"))
+    proc = subprocess.run([sys.executable, "-m", "bptutor", "solve", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"{path}:9:8: error: anchors")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
