@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,15 @@ def solve_json(run):
         return json.loads(result.stdout)
 
     return solve
+
+
+def assert_located(err: str, path, line: int, col: int, words=(), hint: str | None = None) -> str:
+    """stderr holds `path:line:col: error: …` with these words (and this hint)."""
+    match = re.search(rf"^{re.escape(str(path))}:(\d+):(\d+): error: (.*)$", err, re.M)
+    assert match, err
+    assert (int(match[1]), int(match[2])) == (line, col), err
+    for word in words:
+        assert word in match[3], err
+    if hint is not None:
+        assert re.search(rf"^hint: .*{re.escape(hint)}", err, re.M), err
+    return err

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import assert_located
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -85,14 +86,7 @@ def fails_at(tmp_path, text: str, line: int, col: int, *words: str,
     err = result.stderr
     assert result.exit_code == 2, err
     assert result.stdout == ""
-    match = re.search(rf"^{re.escape(str(path))}:(\d+):(\d+): error: (.*)$", err, re.M)
-    assert match, err
-    assert (int(match[1]), int(match[2])) == (line, col), err
-    for word in words:
-        assert word in match[3], err
-    if hint is not None:
-        assert re.search(rf"^hint: .*{re.escape(hint)}", err, re.M), err
-    return err
+    return assert_located(err, path, line, col, words, hint)
 
 
 def test_base_problem_solves(tmp_path):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
 import pytest
+from conftest import assert_located
 from typer.testing import CliRunner
 
 from bptutor.cli import app
@@ -46,14 +46,7 @@ def fails_at(tmp_path, content: str | bytes, line: int, col: int, *words: str,
         path.write_text(content, encoding="utf-8")
     code, err = solve(path)
     assert code == 2, err
-    match = re.search(rf"^{re.escape(str(path))}:(\d+):(\d+): error: (.*)$", err, re.M)
-    assert match, err
-    assert (int(match[1]), int(match[2])) == (line, col), err
-    for word in words:
-        assert word in match[3], err
-    if hint is not None:
-        assert re.search(rf"^hint: .*{re.escape(hint)}", err, re.M), err
-    return err
+    return assert_located(err, path, line, col, words, hint)
 
 
 # -- parse: the tree it builds ----------------------------------------------------------------
