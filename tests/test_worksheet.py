@@ -100,8 +100,13 @@ def flow(items) -> str:
 
 @st.composite
 def problems(draw, rounding: bool = False, rate: bool | None = None,
-             losses=LOSSES, batch: bool | None = None) -> Spec:
-    loss = draw(st.sampled_from(losses))
+             batch: bool | None = None) -> Spec:
+    """A random network problem as YAML text, and the same numbers kept apart for checking.
+
+    rounding: add ``round: 1..3``; rate: force a learning rate (True) or leave it to chance;
+    batch: True for ``examples`` with 2–3 entries, None for input/target or 1–3 examples.
+    """
+    loss = draw(st.sampled_from(LOSSES))
     n_in = draw(st.integers(1, 4))
     n_layers = draw(st.integers(1, 3))
     sizes = [draw(st.integers(1, 4)) for _ in range(n_layers)]
