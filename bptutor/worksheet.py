@@ -20,9 +20,6 @@ from bptutor.functions import Activation, Loss, paren, softmax
 from bptutor.problem import Network
 from bptutor.rounding import EXACT, Rounding, show_given
 
-SECTIONS = ("forward", "loss", "backward", "update")
-KINDS = ("preactivation", "activation", "loss", "error", "delta", "gradient", "update", "node")
-
 
 def join_sum(terms: Sequence[str]) -> str:
     """a + b - c: a negative term after the first is written with a minus."""
