@@ -157,11 +157,7 @@ class Validator:
         raise self.fail(node, f"{what} must be text")
 
     def name(self, node: Node, what: str) -> str:
-        name = self.text(node, what)
-        if not _NAME.fullmatch(name):
-            raise self.fail(node, f"{clip(name)!r} is not a usable name for {what}",
-                            "names start with a letter and hold letters, digits, _ [ ] , . '")
-        return self.claim(name, node.mark)
+        return self.new_name(self.text(node, what), node.mark, what)
 
     def claim(self, name: str, mark: Mark) -> str:
         if name in _RESERVED:
@@ -234,7 +230,7 @@ class Validator:
         inputs, input_marks = self.names_or_count(
             self.require(net, "inputs", "network"), "inputs", lambda j, n: f"x{j}")
         for name, mark in zip(inputs, input_marks):
-            self.claim(self.valid_name(name, mark, "an input"), mark)
+            self.new_name(name, mark, "an input")
         layer_nodes = self.sequence(self.require(net, "layers", "network"), "layers")
         if not layer_nodes.items:
             raise self.fail(layer_nodes, "a network needs at least one layer")
@@ -276,11 +272,12 @@ class Validator:
                             _suggest(value, choices) or "choose one of: " + ", ".join(choices))
         return value
 
-    def valid_name(self, name: str, mark: Mark, what: str) -> str:
+    def new_name(self, name: str, mark: Mark, what: str) -> str:
+        """A name the user wrote: well-formed, and not used before."""
         if not _NAME.fullmatch(name):
             raise self.fail(mark, f"{clip(name)!r} is not a usable name for {what}",
                             "names start with a letter and hold letters, digits, _ [ ] , . '")
-        return name
+        return self.claim(name, mark)
 
     def layer(self, node: Node, k: int, width: int, last: bool) -> Layer:
         what = f"layer {k}"
@@ -295,7 +292,7 @@ class Validator:
         neurons_node = self.require(layer, "neurons", what)
         neurons, marks = self.names_or_count(neurons_node, f"{what} neurons", default)
         for name, mark in zip(neurons, marks):
-            self.claim(self.valid_name(name, mark, "a neuron"), mark)
+            self.new_name(name, mark, "a neuron")
         n = len(neurons)
         activations = self.activations(layer, what, n, last)
 

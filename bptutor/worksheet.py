@@ -78,6 +78,15 @@ class LossGrad:
         return self.loss.grad_text(t[0], t[1], self.m)
 
 
+def _spans(children: Sequence):
+    """Each child with the slice of its parent's input values that belongs to it."""
+    start = 0
+    for child in children:
+        end = start + len(child.inputs)
+        yield child, start, end
+        start = end
+
+
 class Product:
     """A product of factors: err·σ′·a, w·x."""
 
@@ -87,23 +96,16 @@ class Product:
         alone = len(self.factors) == 1
         self.formula = "·".join(_bracket(f.formula, f, alone) for f in self.factors)
 
-    def _parts(self, v):
-        start = 0
-        for f in self.factors:
-            end = start + len(f.inputs)
-            yield f, start, end
-            start = end
-
     def value(self, v, R):
         result = 1.0
-        for f, a, b in self._parts(v):
+        for f, a, b in _spans(self.factors):
             result *= f.value(v[a:b], R)
         return result
 
     def text(self, v, t, R):
         alone = len(self.factors) == 1
         return "·".join(_bracket_text(f.text(v[a:b], t[a:b], R), f, i, alone)
-                        for i, (f, a, b) in enumerate(self._parts(v)))
+                        for i, (f, a, b) in enumerate(_spans(self.factors)))
 
 
 class Sum:
@@ -115,22 +117,15 @@ class Sum:
         self.inputs = tuple(k for term in self.terms for k in term.inputs)
         self.formula = " + ".join(term.formula for term in self.terms)
 
-    def _parts(self):
-        start = 0
-        for term in self.terms:
-            end = start + len(term.inputs)
-            yield term, start, end
-            start = end
-
     def term_values(self, v, R) -> list[float]:
-        values = [term.value(v[a:b], R) for term, a, b in self._parts()]
+        values = [term.value(v[a:b], R) for term, a, b in _spans(self.terms)]
         return [R(x) for x in values] if self.round_terms else values
 
     def value(self, v, R):
         return math.fsum(self.term_values(v, R))
 
     def text(self, v, t, R):
-        text = join_sum([term.text(v[a:b], t[a:b], R) for term, a, b in self._parts()])
+        text = join_sum([term.text(v[a:b], t[a:b], R) for term, a, b in _spans(self.terms)])
         if self.round_terms and len(self.terms) > 1 and R.digits is not None:
             text += " = " + join_sum([R.show(x) for x in self.term_values(v, R)])
         return text
