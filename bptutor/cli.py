@@ -90,6 +90,8 @@ def solve(
     notation: NotationOpt = None,
     only: OnlyOpt = None,
     no_color: NoColorOpt = False,
+    step: Annotated[bool, typer.Option(
+        "--step", help="One step per Enter, like turning slides; q quits.")] = False,
 ) -> None:
     """Work the exercise: forward pass, loss, backward pass and update, each step as its
     formula, the numbers substituted, and the value."""
@@ -98,6 +100,8 @@ def solve(
 
     if exact and round_ is not None:
         raise typer.BadParameter("give --round N or --exact, not both")
+    if step and fmt is not Format.rich:
+        raise typer.BadParameter("--step shows the terminal view; leave out --format")
     with user_errors():
         network = load(problem)
         digits = None if exact else (round_ if round_ is not None else "file")
@@ -114,7 +118,19 @@ def solve(
     else:
         from bptutor.render import rich_view
 
-        rich_view.render(sheet, _console(no_color), only_name)
+        if step:
+            rich_view.render_stepwise(sheet, _console(no_color), only_name, _read_line)
+        else:
+            rich_view.render(sheet, _console(no_color), only_name)
+
+
+def _read_line() -> str | None:
+    """A line from standard input, or None at its end (Ctrl-D, or a pipe run dry)."""
+    try:
+        line = sys.stdin.readline()
+    except KeyboardInterrupt:
+        return None
+    return line if line else None
 
 
 class CheckFormat(str, Enum):
@@ -245,6 +261,81 @@ def check(
         raise typer.Exit(2)
     if not all(r.all_right for r in reports):
         raise typer.Exit(1)
+
+
+class Method(str, Enum):
+    central = "central"
+    forward = "forward"
+
+
+@app.command(epilog="Examples:  bptutor gradcheck tanh-chain   ·   "
+                    "bptutor gradcheck tanh-chain --method forward --weight u3 --h 1e-4   ·   "
+                    "bptutor gradcheck --answers ada.yaml   ·   "
+                    "bptutor gradcheck   (every bundled problem)")
+def gradcheck(
+    problem: Annotated[str | None, typer.Argument(
+        help="A problem file or bundled name; leave out to check every bundled problem.",
+        show_default=False)] = None,
+    eps: Annotated[float, typer.Option(
+        "--eps", "--h", min=1e-12, max=1.0,
+        help="Finite-difference step (ε for central, h for forward differences).")] = 1e-6,
+    method: Annotated[Method, typer.Option(help="central: (E(w+ε) − E(w−ε)) / 2ε; "
+                                                "forward: (E(w+h) − E(w)) / h, as the lecture "
+                                                "does.")] = Method.central,
+    weights: Annotated[list[str] | None, typer.Option(
+        "--weight", "-w", help="Check only this weight or bias (repeatable).",
+        show_default=False)] = None,
+    answers_path: Annotated[str | None, typer.Option(
+        "--answers", help="Check the gradients written in this answers file instead.",
+        show_default=False)] = None,
+    fmt: FormatOpt = Format.rich,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Exact analytic gradients against finite differences (float64). Verdicts by relative
+    error |a − n| / max(|a|, |n|, 1e-12): ≤ 1e-7 good, ≤ 1e-4 acceptable, > 1e-2 wrong,
+    in between suspicious. Exit 1 when a gradient fails."""
+    import json
+
+    from bptutor import gradcheck as checks
+    from bptutor.problem import bundled_names, load
+    from bptutor.render import gradcheck_view as view
+
+    console = _console(no_color)
+    with user_errors():
+        if answers_path is not None:
+            from bptutor import answers
+
+            written = answers.load(answers_path)
+            report = checks.check_answers(load(written.problem), {
+                key: a.value for key, a in written.answers.items() if a.value is not None},
+                eps, method.value)
+            report.answers = answers_path
+        elif problem is not None:
+            report = checks.check(load(problem), eps, method.value, weights)
+        else:
+            named = [(name, checks.check(load(name), eps, method.value))
+                     for name in bundled_names()]
+            if fmt is Format.json:
+                print(json.dumps({"passed": all(r.passed for _, r in named), "problems": [
+                    {"problem": name, **r.as_json()} for name, r in named]}, indent=2))
+            else:
+                view.print_summary(console, named)
+            if not all(r.passed for _, r in named):
+                raise typer.Exit(1)
+            return
+    if fmt is Format.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    elif fmt is Format.markdown:
+        sys.stdout.write(view.markdown(report))
+    else:
+        view.print_report(console, report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+class Carry(str, Enum):
+    right = "right"
+    mine = "mine"
 
 
 def main() -> None:

@@ -148,3 +148,26 @@ def test_bundled_problems_ship_in_the_wheel(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["title"].startswith("tanh chain")
+
+
+def test_step_shows_one_step_per_enter_and_q_quits(run):
+    full = run("solve", TANH, "--step", input="\n" * 100)
+    assert full.exit_code == 0
+    keys = [line.split()[1] for line in full.stdout.splitlines()
+            if re.match(r"^\[(pre|act|loss|err|grad|new)\] ", line)]
+    expected = [s["key"] for s in json.loads(run("solve", TANH, "-f", "json").stdout)["steps"]]
+    assert keys == expected
+
+    three = run("solve", TANH, "--step", input="\n\nq\n")
+    shown = [line for line in three.stdout.splitlines() if re.match(r"^\[\w+\] ", line)]
+    assert [line.split()[1] for line in shown] == expected[:3]
+    assert three.exit_code == 0
+
+    dry = run("solve", TANH, "--step", input="")  # end of input stops after the first step
+    assert len([line for line in dry.stdout.splitlines() if line.startswith("[pre]")]) == 1
+
+
+def test_step_needs_the_terminal_view(run):
+    result = run("solve", TANH, "--step", "-f", "json")
+    assert result.exit_code == 2
+    assert "--step" in result.stderr

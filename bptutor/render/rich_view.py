@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console, Group
 from rich.rule import Rule
 from rich.table import Table
@@ -35,29 +37,66 @@ def step_row(line: Line) -> tuple[Text, Text, Text]:
     return Text(f"[{tag}]", style=colour), Text(line.step.key, style=f"bold {colour}"), body
 
 
-def renderable(sheet: Worksheet, only: str | None = None) -> Group:
+def header(sheet: Worksheet, chosen: list[Line]) -> list:
     net = sheet.network
     parts: list = [Text(net.title, style="bold")]
     if net.source:
         parts.append(Text(net.source, style="italic dim"))
     parts.append(Text(settings(sheet), style="dim"))
-    chosen = list(lines(sheet, only))
     parts.append(legend({line.step.kind for line in chosen}))
-    table = None
+    return parts
+
+
+def section_table(key_width: int = 0) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, min_width=key_width)
+    table.add_column(overflow="fold")
+    return table
+
+
+def renderable(sheet: Worksheet, only: str | None = None) -> Group:
+    chosen = list(lines(sheet, only))
+    parts = header(sheet, chosen)
     current = None
     for line in chosen:
-        title = heading(line.step, len(net.examples))
+        title = heading(line.step, len(sheet.network.examples))
         if title != current:
             current = title
-            parts.append(Rule(title, style="bold"))
-            table = Table.grid(padding=(0, 1))
-            table.add_column(no_wrap=True)
-            table.add_column(no_wrap=True)
-            table.add_column(overflow="fold")
-            parts.append(table)
+            table = section_table()
+            parts += [Rule(title, style="bold"), table]
         table.add_row(*step_row(line))
     return Group(*parts)
 
 
 def render(sheet: Worksheet, console: Console, only: str | None = None) -> None:
     console.print(renderable(sheet, only))
+
+
+def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
+                    read: Callable[[], str | None]) -> int:
+    """One step per Enter, like turning slides; ``q`` (or end of input) stops.
+
+    Returns how many steps were shown."""
+    chosen = list(lines(sheet, only))
+    for part in header(sheet, chosen):
+        console.print(part)
+    console.print(Text("Enter: next step · q: quit", style="dim"))
+    width = max((len(line.step.key) for line in chosen), default=0)
+    current = None
+    for shown, line in enumerate(chosen, start=1):
+        title = heading(line.step, len(sheet.network.examples))
+        if title != current:
+            current = title
+            console.print(Rule(title, style="bold"))
+        table = section_table(width)
+        table.add_row(*step_row(line))
+        console.print(table)
+        if shown == len(chosen):
+            return shown
+        answer = read()
+        if console.is_terminal:
+            console.file.write("\x1b[1A\x1b[2K")  # the Enter's empty line: turn the page
+        if answer is None or answer.strip().lower() in ("q", "quit"):
+            return shown
+    return len(chosen)

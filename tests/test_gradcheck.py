@@ -1,0 +1,228 @@
+"""`bptutor gradcheck`: exact gradients against batched finite differences."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import PROBLEMS
+from hypothesis import HealthCheck, given, settings
+from test_worksheet import assume_smooth, finite_differences, problems, term_magnitude
+
+from bptutor import gradcheck
+from bptutor.functions import Activation
+from bptutor.problem import bundled_names, load
+from bptutor.worksheet import parameters, solve
+
+TANH = PROBLEMS / "tanh-chain.yaml"
+
+
+def tanh_chain_loss(u3: float) -> float:
+    """The seed sheet's E = (t − y)² by hand, for x = (1, 0, 1), t = 1 and u3 varied."""
+    q = math.tanh(0.2 * 1 + 0.5 * 0 + u3 * 1)
+    p1, p2 = math.tanh(0.9 * q), math.tanh(-0.5 * q)
+    y = math.tanh(0.2 * p1 - 5 * p2)
+    return (1 - y) ** 2
+
+
+def test_every_bundled_problem_passes(run):
+    result = run("gradcheck", "-f", "json")
+    assert result.exit_code == 0, result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is True
+    assert [p["problem"] for p in doc["problems"]] == bundled_names()
+    for problem in doc["problems"]:
+        names = [name for name, _ in parameters(load(problem["problem"]))]
+        assert [item["key"] for item in problem["items"]] == [f"dE/d{n}" for n in names]
+        assert all(item["rel_error"] <= 1e-4 for item in problem["items"]), problem["problem"]
+
+
+def test_summary_lists_each_problem_once(run):
+    result = run("gradcheck")
+    assert result.exit_code == 0
+    for name in bundled_names():
+        assert sum(line.split()[1:2] == [name] for line in result.stdout.splitlines()) == 1
+    assert f"{len(bundled_names())}/{len(bundled_names())} problems passed" in result.stdout
+
+
+def test_json_is_the_spec_shape(run):
+    result = run("gradcheck", TANH, "-f", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert list(doc) == ["method", "eps", "passed", "items"]
+    assert (doc["method"], doc["eps"], doc["passed"]) == ("central", 1e-6, True)
+    item = next(i for i in doc["items"] if i["key"] == "dE/du3")
+    assert list(item) == ["key", "analytic", "numeric", "rel_error", "verdict"]
+    assert item["analytic"] == pytest.approx(-0.6315861, abs=1e-7)
+    assert item["numeric"] == pytest.approx(item["analytic"], rel=1e-8)
+    assert item["rel_error"] == abs(item["analytic"] - item["numeric"]) / abs(item["analytic"])
+    assert item["verdict"] == "good"
+
+
+@pytest.mark.parametrize("factor, verdict", [(1.001, "suspicious"), (1.5, "wrong")])
+def test_a_wrong_analytic_gradient_is_caught(run, monkeypatch, factor, verdict):
+    """A tanh derivative off by a factor: every gradient through it fails; exit 1."""
+    right = Activation.slope
+
+    def wrong(self, a, z):
+        return right(self, a, z) * (factor if self.name == "tanh" else 1.0)
+
+    monkeypatch.setattr(Activation, "slope", wrong)
+    result = run("gradcheck", TANH, "-f", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is False
+    verdicts = {item["key"]: item["verdict"] for item in doc["items"]}
+    # dE/dw goes through y's tanh′ only; dE/du through three of them
+    assert verdicts["dE/dw1"] == verdict
+    assert verdicts["dE/du3"] == verdict
+    rich = run("gradcheck", TANH)
+    assert rich.exit_code == 1 and "FAILED" in rich.stdout
+
+
+def test_forward_difference_on_the_seed_sheets_u3(run):
+    """The lecture's check: E at u, E at u + h, and (E(u + h) − E(u)) / h."""
+    h = 1e-4
+    report = gradcheck.check(load(TANH), h, "forward", ["u3"])
+    (probe,) = report.probes
+    assert probe.loss_at == pytest.approx(tanh_chain_loss(-1.0), rel=1e-14)
+    assert probe.loss_after == pytest.approx(tanh_chain_loss(-1.0 + h), rel=1e-14)
+    (item,) = report.items
+    by_hand = (tanh_chain_loss(-1.0 + h) - tanh_chain_loss(-1.0)) / h
+    assert item.numeric == pytest.approx(by_hand, rel=1e-9)
+    assert round(item.numeric, 4) == -0.6317 and round(item.analytic, 4) == -0.6316
+    assert item.verdict == "suspicious"  # forward differences err by O(h): 2e-4 here
+
+    result = run("gradcheck", TANH, "--method", "forward", "--weight", "u3", "--h", "1e-4")
+    assert result.exit_code == 1
+    assert "E at u3 = -1 " in result.stdout and "E at u3 + h = -0.9999" in result.stdout
+    assert "-0.6317101" in result.stdout
+    doc = json.loads(run("gradcheck", TANH, "--method", "forward", "-w", "u3", "--h", "1e-4",
+                         "-f", "json").stdout)
+    assert (doc["method"], doc["eps"], len(doc["items"])) == ("forward", 1e-4, 1)
+
+
+def test_central_differences_on_u3_are_good_at_the_same_h(run):
+    result = run("gradcheck", TANH, "--weight", "u3", "--eps", "1e-4", "-f", "json")
+    assert result.exit_code == 0
+    (item,) = json.loads(result.stdout)["items"]
+    assert item["rel_error"] < 1e-7
+
+
+def test_unknown_weight_is_a_located_error(run):
+    result = run("gradcheck", TANH, "--weight", "u4")
+    assert result.exit_code == 2
+    assert "no weight or bias 'u4'" in result.stderr and "u3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def answers_file(tmp_path, values: dict[str, float], problem=TANH):
+    path = tmp_path / "answers.yaml"
+    body = "".join(f"  {json.dumps(k)}: {v!r}\n" for k, v in values.items())
+    path.write_text(f"problem: {problem}\nanswers:\n{body}", encoding="utf-8")
+    return path
+
+
+def test_answers_rounded_by_hand_pass_a_sign_slip_fails(run, tmp_path):
+    sheet = solve(load(TANH))
+    grads = {s.key: sheet.values[s.key] for s in sheet.steps if s.kind == "gradient"}
+    result = run("gradcheck", "--answers", answers_file(tmp_path, grads), "-f", "json")
+    assert result.exit_code == 0, result.stdout
+    items = {i["key"]: i for i in json.loads(result.stdout)["items"]}
+    assert set(items) == set(grads)
+    assert items["dE/du3"]["analytic"] == -0.6  # the sheet's rounded path, 5% off exact
+    assert items["dE/du3"]["verdict"] == "rounding"
+
+    grads["dE/du3"] = 0.6
+    result = run("gradcheck", "--answers", answers_file(tmp_path, grads), "-f", "json")
+    assert result.exit_code == 1
+    items = {i["key"]: i for i in json.loads(result.stdout)["items"]}
+    assert items["dE/du3"]["verdict"] == "wrong"
+    assert items["dE/dw1"]["verdict"] == "rounding"
+
+
+def test_answers_with_exact_values_are_good(run, tmp_path):
+    sheet = solve(load(TANH), None)
+    grads = {f"dE/d{n}": sheet.exact[f"dE/d{n}"] for n, _ in parameters(sheet.network)}
+    grads["z(q)"] = -0.8  # not a gradient: left to `check`
+    result = run("gradcheck", "--answers", answers_file(tmp_path, grads), "-f", "json")
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)["items"]
+    assert len(items) == 7 and {i["verdict"] for i in items} == {"good"}
+
+
+def test_answers_per_example_gradients_in_a_batch(run, tmp_path):
+    sheet = solve(load("xor"), None)
+    keys = ["dE/dW1[1,1]@2", "dE/dW1[1,1]@3", "dE/dW1[1,1]"]
+    values = {k: sheet.exact[k] for k in keys}
+    result = run("gradcheck", "--answers", answers_file(tmp_path, values, "xor"), "-f", "json")
+    items = {i["key"]: i for i in json.loads(result.stdout)["items"]}
+    assert set(items) == set(keys) and result.exit_code == 0
+    assert all(i["verdict"] == "good" for i in items.values())
+    assert items["dE/dW1[1,1]@2"]["numeric"] != items["dE/dW1[1,1]@3"]["numeric"]
+
+
+RELU_AT_KINK = """\
+bptutor: 1
+loss: squared_error
+network:
+  inputs: 2
+  layers:
+    - neurons: 1
+      activation: relu
+      weights: [[0.5, -0.5]]
+    - neurons: 1
+      activation: identity
+      weights: [[2]]
+input: [1, 1]
+target: [1]
+"""
+
+
+def test_relu_at_its_kink_is_warned_about(run, tmp_path):
+    path = tmp_path / "kink.yaml"
+    path.write_text(RELU_AT_KINK, encoding="utf-8")
+    result = run("gradcheck", path)
+    assert "warning: relu at h1_1 sits within eps of its kink (z = 0)" in result.stdout
+    doc = json.loads(run("gradcheck", path, "-f", "json").stdout)
+    assert doc["warnings"] and "h1_1" in doc["warnings"][0]
+    # relu′(0) = 1 (SPEC §1), the central difference sees half of it: (2·ε·2 + 0)/2ε·…
+    item = next(i for i in doc["items"] if i["key"] == "dE/dW1[1,1]")
+    assert item["analytic"] == pytest.approx(2 * item["numeric"])
+
+
+def test_markdown_view(run):
+    result = run("gradcheck", TANH, "-f", "markdown")
+    assert result.exit_code == 0
+    assert "| `dE/du3` | -0.6315861438 |" in result.stdout
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_batched_differences_match_a_loop_per_weight(spec):
+    """The numpy batches give the same numbers as the tests' own loop, weight by weight."""
+    assume_smooth(spec)
+    net = spec.network()
+    loss = gradcheck.NetworkLoss(net)
+    sheet = solve(net, None)
+    base = loss(loss.base[None, :])[0]
+    for e in range(1, len(net.examples) + 1):
+        expected = sheet.exact[f"E{spec.suffix(e)}"]
+        assert base[e - 1] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    reference, scale = finite_differences(spec)
+    report = gradcheck.check(net)
+    floor = 1e-9 * (1.0 + scale) * (1.0 + term_magnitude(spec))
+    for item in report.items:
+        n = reference[item.key[4:]]
+        assert abs(item.numeric - n) <= 1e-6 * max(abs(n), abs(item.numeric)) + floor
+        assert abs(item.analytic - item.numeric) <= 1e-6 * abs(item.numeric) + floor
+
+
+def test_saturated_sigmoid_with_log_loss_stays_accurate():
+    """Logs taken from z: the CityU net's output (z ≈ 21.8) keeps its tiny gradients."""
+    report = gradcheck.check(load("relu-sigmoid"))
+    assert report.passed
+    assert all(abs(item.numeric) < 1e-7 and item.rel_error < 1e-6 for item in report.items)
+    assert np.isfinite([item.numeric for item in report.items]).all()
