@@ -133,6 +133,11 @@ def _read_line() -> str | None:
     return line if line else None
 
 
+class ListFormat(str, Enum):
+    rich = "rich"
+    json = "json"
+
+
 class CheckFormat(str, Enum):
     rich = "rich"
     json = "json"
@@ -263,6 +268,39 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command("list", epilog="Examples:  bptutor list   ·   bptutor list -f json   ·   "
+                            "then: bptutor solve xor")
+def list_problems(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ListFormat.rich,
+    no_color: NoColorOpt = False,
+) -> None:
+    """The bundled problems, with title and source; run any of them by name."""
+    import json
+
+    from bptutor.problem import catalogue
+
+    with user_errors():
+        rows = catalogue()
+    if fmt is ListFormat.json:
+        print(json.dumps([{"name": n, "title": t, "source": s} for n, t, s in rows], indent=2,
+                         ensure_ascii=False))
+        return
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("title and source")
+    for name, title, source in rows:
+        table.add_row(name, Group(Text(title), Text(source, style="dim", no_wrap=True,
+                                                    overflow="ellipsis")))
+    _console(no_color).print(table)
+    print("Run one by name: bptutor solve NAME · full sources: bptutor list -f json",
+          file=sys.stderr)
+
+
 class Method(str, Enum):
     central = "central"
     forward = "forward"
@@ -331,11 +369,6 @@ def gradcheck(
         view.print_report(console, report)
     if not report.passed:
         raise typer.Exit(1)
-
-
-class Carry(str, Enum):
-    right = "right"
-    mine = "mine"
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ class Layer:
     weight_names: list[list[str]]
     bias: list[float] | None
     bias_names: list[str] | None
+    weights_given: bool = True  # False: left out for 'bptutor train' to draw (weights are NaN)
 
     @property
     def softmax(self) -> bool:
@@ -83,6 +84,15 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 
+def catalogue() -> list[tuple[str, str, str]]:
+    """(name, title, source) of every bundled problem, for ``bptutor list``."""
+    out = []
+    for name in bundled_names():
+        problem = load(name)
+        out.append((name, problem.title, " ".join((problem.source or "").split())))
+    return out
+
+
 def locate(name: str) -> Path:
     """A path as given, or a bundled problem by its name (``tanh-chain``)."""
     path = Path(name)
@@ -102,9 +112,10 @@ def locate(name: str) -> Path:
                        hint)
 
 
-def load(name: str | Path) -> Network:
+def load(name: str | Path, untrained: bool = False) -> Network:
+    """``untrained``: layers may leave out their weights (only ``bptutor train`` allows it)."""
     path = locate(str(name))
-    return Validator(str(path)).network(read(path))
+    return Validator(str(path), untrained).network(read(path))
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -115,8 +126,9 @@ def _suggest(word: str, choices) -> str | None:
 
 
 class Validator:
-    def __init__(self, path: str):
+    def __init__(self, path: str, untrained: bool = False):
         self.path = path
+        self.untrained = untrained  # layers may leave out weights, to be drawn by training
         self.names: dict[str, Mark] = {}
 
     def fail(self, node: Node | Mark | None, message: str, hint: str | None = None):
@@ -296,9 +308,18 @@ class Validator:
         n = len(neurons)
         activations = self.activations(layer, what, n, last)
 
-        weights_node = self.require(layer, "weights", what,
-                                    f"one row per neuron, each with {width} weights")
-        weights_node = self.sequence(weights_node, f"{what} weights")
+        if "weights" not in layer.items:
+            if not self.untrained:
+                raise self.fail(layer, f"{what} has no weights: give them, or run "
+                                "'bptutor train' with --save",
+                                f"one row per neuron, each with {_count(width, 'weight')}; "
+                                "'bptutor train FILE --save NEW' draws them from --seed, "
+                                "trains, and writes them out")
+            weights, weights_node = [[math.nan] * width for _ in range(n)], layer
+        else:
+            weights_node = self.sequence(layer.items["weights"], f"{what} weights")
+            weights = self.weight_rows(weights_node, what, neurons, width)
+
         rows = weights_node.items
         if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
             raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",

@@ -171,3 +171,27 @@ def test_step_needs_the_terminal_view(run):
     result = run("solve", TANH, "--step", "-f", "json")
     assert result.exit_code == 2
     assert "--step" in result.stderr
+
+
+def test_list_names_every_bundled_problem_with_its_title(run):
+    from bptutor.problem import bundled_names, load
+
+    doc = json.loads(run("list", "-f", "json").stdout)
+    assert [p["name"] for p in doc] == bundled_names()
+    tanh = next(p for p in doc if p["name"] == "tanh-chain")
+    assert tanh["title"] == load("tanh-chain").title == "tanh chain (exercise sheet)"
+    assert tanh["source"].startswith("DL4NLP exercise 3 (TU Darmstadt)")
+    rich = run("list")
+    assert rich.exit_code == 0
+    for name in bundled_names():
+        assert re.search(rf"^{re.escape(name)} ", rich.stdout, re.M), name
+
+
+def test_every_command_help_has_an_example(run):
+    commands = [line.split()[1] for line in run("--help").stdout.splitlines()
+                if re.match(r"^│ [a-z]+ ", line)]
+    assert {"solve", "template", "check", "gradcheck", "list"} <= set(commands)
+    for command in commands:
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Examples:" in result.stdout and f"bptutor {command}" in result.stdout, command
