@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -10,10 +12,12 @@ from pathlib import Path
 
 from bptutor.errors import BptutorError, Mark
 from bptutor.render import heading
+from bptutor.schema import schema_modeline
 from bptutor.worksheet import Worksheet
-from bptutor.yamlfile import Map, Scalar, read
+from bptutor.yamlfile import Map, Scalar, clip, read
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?(\d*)|\.(\d+))(?:[eE]([-+]?\d+))?")
+# unambiguous digit runs (no \d+\.?\d*): backtracking over a long one would be quadratic
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.(\d*))?|\.(\d+))(?:[eE]([-+]?\d+))?")
 _FRACTION = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
 _MINUS = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "'"})
 
@@ -33,7 +37,7 @@ def significant_figures(text: str) -> int | None:
     """How many significant figures a decimal number was written with (0.060 has 2)."""
     text = text.strip().translate(_MINUS).lstrip("+-")
     mantissa = re.split(r"[eE]", text)[0]
-    if not re.fullmatch(r"\d*\.?\d*", mantissa) or not any(c.isdigit() for c in mantissa):
+    if not re.fullmatch(r"\d*(?:\.\d*)?", mantissa) or not any(c.isdigit() for c in mantissa):
         return None
     digits = mantissa.replace(".", "").lstrip("0")
     if "." not in mantissa:
@@ -51,17 +55,26 @@ class AnswersFile:
 
 
 def read_number(text: str) -> tuple[float, int | None] | None:
-    """The number a student wrote and how many decimals they wrote; None if unreadable."""
+    """The number a student wrote and how many decimals they wrote; None if unreadable.
+
+    A number beyond the float range (``1e999``, ``10**400/1``) is unreadable too: SPEC §4
+    makes it ``invalid``, not an error that stops the file."""
     text = text.strip().translate(_MINUS).replace(" ", "")
     match = _NUMBER.fullmatch(text)
     if match:
-        decimals = len(match.group(1) or match.group(2) or "")
-        if match.group(3):
-            decimals = max(0, decimals - int(match.group(3)))
-        return float(text), decimals
+        exponent = match.group(3) or "0"
+        if len(exponent.lstrip("+-0")) > 6:  # far beyond any float (and int() of it is slow)
+            return None
+        value = float(text)
+        if not math.isfinite(value):
+            return None
+        return value, max(0, len(match.group(1) or match.group(2) or "") - int(exponent))
     match = _FRACTION.fullmatch(text)
-    if match and float(match.group(2)) != 0:
-        return float(Fraction(match.group(1)) / Fraction(match.group(2))), None
+    if match:
+        try:
+            return float(Fraction(match.group(1)) / Fraction(match.group(2))), None
+        except (ArithmeticError, ValueError):  # a zero denominator, too large, too many digits
+            return None
     return None
 
 
@@ -81,7 +94,7 @@ def canonical_key(key: str) -> str:
 
 def load(path: str | Path) -> AnswersFile:
     name = str(path)
-    root = read(path)
+    root = read(path, finite=False)  # 1e999 is one invalid answer, not a broken file
     if not isinstance(root, Map):
         raise BptutorError(name, getattr(root, "mark", None),
                            "an answers file is a mapping with 'problem' and 'answers'",
@@ -96,7 +109,7 @@ def load(path: str | Path) -> AnswersFile:
                            "the answers file needs 'problem:' naming the problem file",
                            "a path relative to this file, or a bundled problem's name")
     student = root.get("student")
-    result = AnswersFile(name, _problem_path(problem.value, Path(path)), problem.mark,
+    result = AnswersFile(name, _problem_path(problem, Path(path)), problem.mark,
                          student.text if isinstance(student, Scalar) and student.value else None)
     answers = root.get("answers")
     if answers is None or (isinstance(answers, Scalar) and answers.value is None):
@@ -122,9 +135,17 @@ def load(path: str | Path) -> AnswersFile:
     return result
 
 
-def _problem_path(problem: str, answers_path: Path) -> str:
-    candidate = answers_path.parent / problem
-    if candidate.exists() or "/" in problem or problem.endswith((".yaml", ".yml")):
+def _problem_path(node: Scalar, answers_path: Path) -> str:
+    problem, candidate = str(node.value), answers_path.parent / str(node.value)
+    try:
+        if "\0" in problem:  # only a quoted "\0" puts one there; no file name holds it
+            raise OSError(errno.EINVAL, "a file name cannot hold a NUL character")
+        exists = candidate.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise BptutorError(str(answers_path), node.mark, f"cannot use {clip(problem)!r} as a "
+                           f"problem file: {exc.strerror}",
+                           "a path relative to this file, or a bundled problem's name") from None
+    if exists or "/" in problem or problem.endswith((".yaml", ".yml")):
         return str(candidate)
     return problem  # a bundled problem's name
 
@@ -135,7 +156,7 @@ def template(sheet: Worksheet, problem_ref: str, only: str | None = None) -> str
 
     steps = selected(sheet, only)
     width = max((len(_yaml_key(s.key)) for s in steps), default=0) + 1
-    lines = [f"# Answers for: {sheet.network.title}",
+    lines = [schema_modeline("answers"), f"# Answers for: {sheet.network.title}",
              f"# Fill in each value; {_precision(sheet)}. Leave a line empty to skip it.",
              f"problem: {problem_ref}", "student:", "answers:"]
     current = None

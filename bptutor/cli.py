@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from enum import Enum
 from typing import Annotated
@@ -28,6 +29,13 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
+class SolveFormat(str, Enum):
+    rich = "rich"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
 class Notation(str, Enum):
     activation = "activation"
     delta = "delta"
@@ -47,6 +55,13 @@ def user_errors():
     except BptutorError as exc:
         print(exc, file=sys.stderr)
         raise typer.Exit(2) from None
+
+
+def _notation(problem, notation: Notation | None) -> str | None:
+    """--notation for the worksheet; a computation graph has one notation and refuses it."""
+    from bptutor.worksheet import asked_notation
+
+    return asked_notation(problem, notation.value if notation else None)
 
 
 def _version(value: bool) -> None:
@@ -81,10 +96,14 @@ NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (as NO_
 
 @app.command(epilog="Examples:  bptutor solve tanh-chain   ·   "
                     "bptutor solve my.yaml --round 3 --only backward   ·   "
-                    "bptutor solve xor -f json")
+                    "bptutor solve xor -f json   ·   "
+                    "bptutor solve tanh-chain -f latex > sheet.tex   ·   "
+                    "bptutor solve xor --save-svg xor.svg")
 def solve(
     problem: ProblemArg,
-    fmt: FormatOpt = Format.rich,
+    fmt: Annotated[SolveFormat, typer.Option(
+        "--format", "-f", help="Output format (latex: a solution sheet for pdflatex).")] =
+    SolveFormat.rich,
     round_: RoundOpt = None,
     exact: ExactOpt = False,
     notation: NotationOpt = None,
@@ -92,6 +111,17 @@ def solve(
     no_color: NoColorOpt = False,
     step: Annotated[bool, typer.Option(
         "--step", help="One step per Enter, like turning slides; q quits.")] = False,
+    save_svg: Annotated[str | None, typer.Option(
+        "--save-svg", metavar="FILE", show_default=False,
+        help="Also save the terminal view as an SVG picture (100 columns, in colour).")] = None,
+    save_html: Annotated[str | None, typer.Option(
+        "--save-html", metavar="FILE", show_default=False,
+        help="Also save the terminal view as an HTML page (100 columns, in colour).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite the --save-svg / --save-html files.")] = False,
+    no_diagram: Annotated[bool, typer.Option(
+        "--no-diagram", help="No network diagram above the steps (it is left out anyway "
+                             "with --only, or where it does not fit).")] = False,
 ) -> None:
     """Work the exercise: forward pass, loss, backward pass and update, each step as its
     formula, the numbers substituted, and the value."""
@@ -100,37 +130,70 @@ def solve(
 
     if exact and round_ is not None:
         raise typer.BadParameter("give --round N or --exact, not both")
-    if step and fmt is not Format.rich:
+    if step and fmt is not SolveFormat.rich:
         raise typer.BadParameter("--step shows the terminal view; leave out --format")
+    if save_svg and save_svg == save_html:
+        raise typer.BadParameter("--save-svg and --save-html need two different files")
     with user_errors():
+        for path in (save_svg, save_html):
+            if path:
+                _refuse_overwrite(path, force)
         network = load(problem)
         digits = None if exact else (round_ if round_ is not None else "file")
-        sheet = solve_sheet(network, digits, notation.value if notation else None)
+        sheet = solve_sheet(network, digits, _notation(network, notation))
     only_name = only.value if only else None
-    if fmt is Format.json:
+    diagram = not no_diagram and only is None  # the whole net belongs with the whole sheet
+    if fmt is SolveFormat.json:
         from bptutor.render import json_view
 
         print(json_view.render(sheet, only_name))
-    elif fmt is Format.markdown:
+    elif fmt is SolveFormat.markdown:
         from bptutor.render import markdown_view
 
         sys.stdout.write(markdown_view.render(sheet, only_name))
+    elif fmt is SolveFormat.latex:
+        from bptutor.render import latex_view
+
+        sys.stdout.write(latex_view.render(sheet, only_name))
     else:
         from bptutor.render import rich_view
 
         if step:
-            rich_view.render_stepwise(sheet, _console(no_color), only_name, _read_line)
+            rich_view.render_stepwise(sheet, _console(no_color), only_name,
+                                      stdin_reader()[0], diagram)
         else:
-            rich_view.render(sheet, _console(no_color), only_name)
+            rich_view.render(sheet, _console(no_color), only_name, diagram)
+    if save_svg or save_html:  # the terminal view, whatever --format printed
+        from bptutor.render import export
+
+        with user_errors():
+            export.save(sheet, only_name, diagram, no_color, save_svg, save_html)
 
 
-def _read_line() -> str | None:
-    """A line from standard input, or None at its end (Ctrl-D, or a pipe run dry)."""
-    try:
+def stdin_reader() -> tuple[Callable[[], str | None], bool]:
+    """A line reader for standard input (None at its end), and whether to echo what it reads.
+
+    A terminal echoes what is typed; piped input does not, so ``quiz`` echoes the answers
+    after their prompts to keep the transcript readable."""
+    if sys.stdin.isatty():
+        try:
+            import readline  # noqa: F401  (line editing for input())
+        except ImportError:
+            pass
+
+        def read_tty() -> str | None:
+            try:
+                return input()
+            except (EOFError, KeyboardInterrupt):
+                return None
+
+        return read_tty, False
+
+    def read_pipe() -> str | None:
         line = sys.stdin.readline()
-    except KeyboardInterrupt:
-        return None
-    return line if line else None
+        return line.rstrip("\r\n") if line else None
+
+    return read_pipe, True
 
 
 class ListFormat(str, Enum):
@@ -182,7 +245,7 @@ def template(
 
     with user_errors():
         path = locate(problem)
-        sheet = solve_sheet(load(problem), "file", notation.value if notation else None)
+        sheet = solve_sheet(network := load(problem), "file", _notation(network, notation))
         bundled = path.resolve().parent == bundled_dir().resolve() and not Path(problem).exists()
         ref = answers.relative_problem(str(path), output, bundled)
         text = answers.template(sheet, ref, only.value if only else None)
@@ -369,6 +432,290 @@ def gradcheck(
         view.print_report(console, report)
     if not report.passed:
         raise typer.Exit(1)
+
+
+class Carry(str, Enum):
+    right = "right"
+    mine = "mine"
+
+
+@app.command(epilog="Examples:  bptutor quiz tanh-chain   ·   "
+                    "bptutor quiz my.yaml --only backward --carry mine   ·   "
+                    "printf '0.2\\nhint\\n-0.66\\nskip\\nquit\\n' | bptutor quiz tanh-chain")
+def quiz(
+    problem: ProblemArg,
+    round_: RoundOpt = None,
+    exact: ExactOpt = False,
+    notation: NotationOpt = None,
+    only: Annotated[Only | None, typer.Option(
+        help="Ask one pass only (forward includes the loss).", show_default=False)] = None,
+    carry: Annotated[Carry, typer.Option(
+        help="After a wrong answer, carry on from the right value, so one slip does not spoil "
+             "the rest, or from yours (later steps then earn follow-through, as in check).")] =
+    Carry.right,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Quiz yourself: each step is asked in order and marked at once, as check marks it.
+    At the prompt: a number, or hint (h, ?), skip (s), quit (q). Reads one answer per line,
+    so it also runs from piped input. Exit 0 when every step was answered and right."""
+    from bptutor.problem import load
+    from bptutor.quiz import Quiz
+    from bptutor.worksheet import solve as solve_sheet
+
+    if exact and round_ is not None:
+        raise typer.BadParameter("give --round N or --exact, not both")
+    with user_errors():
+        digits = None if exact else (round_ if round_ is not None else "file")
+        sheet = solve_sheet(network := load(problem), digits, _notation(network, notation))
+    read, echo = stdin_reader()
+    result = Quiz(sheet, _console(no_color), read, only=only.value if only else None,
+                  carry=carry.value, echo=echo, name=problem).run()
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+class SchemaName(str, Enum):
+    problem = "problem"
+    answers = "answers"
+
+
+@app.command("schema", epilog="Examples:  bptutor schema problem > problem.schema.json   ·   "
+                              "bptutor schema answers > answers.schema.json")
+def print_schema(
+    name: Annotated[SchemaName, typer.Argument(
+        metavar="KIND", help="Which file's schema.", show_default=False)],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of problem or answers files, for editors and
+    validators: hover text, completion and errors as you type."""
+    from bptutor.schema import schema_text
+
+    sys.stdout.write(schema_text(name.value))
+
+
+@app.command(epilog="Examples:  bptutor new   ·   "
+                    "bptutor new --shape 3-2-1 --activation tanh -o tanh.yaml   ·   "
+                    "bptutor new --shape 2-2-3 --activation relu,softmax --seed 7   ·   "
+                    "bptutor new --like tanh-chain --round 3")
+def new(
+    shape: Annotated[str | None, typer.Option(
+        help="Layer sizes, inputs first, e.g. 3-2-1 (default: 2-2-1).", show_default=False)] = None,
+    activation: Annotated[str | None, typer.Option(
+        help="One for all layers, or one per layer, e.g. tanh or relu,sigmoid "
+             "(default: sigmoid).",
+        show_default=False)] = None,
+    loss: Annotated[str | None, typer.Option(
+        help="squared_error, half_squared_error, mean_squared_error, binary_cross_entropy "
+             "or cross_entropy (default: binary_cross_entropy for sigmoid outputs, "
+             "cross_entropy for softmax, else squared_error).", show_default=False)] = None,
+    round_: Annotated[int | None, typer.Option(
+        "--round", help="Round to N decimals after every step (default: 2).",
+        show_default=False)] = None,
+    no_round: Annotated[bool, typer.Option("--no-round", help="No rounding anywhere.")] = False,
+    bias: Annotated[bool | None, typer.Option(
+        "--bias/--no-bias", help="Biases in every layer (default: --bias).",
+        show_default=False)] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        help="η of the update step (default: 0.5).", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Same seed and options, same file (default: a random seed, written in the "
+             "file's source line).", show_default=False)] = None,
+    like: Annotated[str | None, typer.Option(
+        help="Same structure as this problem file or bundled problem, new numbers "
+             "(combines with --round, --learning-rate, --title, --seed).",
+        show_default=False)] = None,
+    title: Annotated[str | None, typer.Option(help="The problem's title.",
+                                              show_default=False)] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: print).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """A fresh exam-style practice problem: one-decimal weights, lively units, no step that
+    rounds to 0. Solve it with 'bptutor solve'."""
+    from pathlib import Path
+
+    from bptutor.generate import Options, new_problem
+
+    options = Options(shape=shape, activation=activation, loss=loss, round=round_,
+                      no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
+                      title=title, seed=seed)
+    with user_errors():
+        if output is not None:
+            _refuse_overwrite(output, force)
+        problem = new_problem(options, output or "<bptutor new>")
+        if output is None:
+            sys.stdout.write(problem.text)
+            return
+        try:
+            Path(output).write_text(problem.text, encoding="utf-8")
+        except OSError as exc:
+            raise BptutorError(output, None, f"cannot write the file: {exc.strerror}") from None
+    print(f"wrote {output}: try 'bptutor solve {output}'", file=sys.stderr)
+
+
+class DrawFormat(str, Enum):
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+@app.command(epilog="Examples:  bptutor draw tanh-chain | dot -Tsvg > net.svg   ·   "
+                    "bptutor draw xor -f mermaid --example 2 -o xor.mmd   ·   "
+                    "bptutor draw graph-reuse")
+def draw(
+    problem: ProblemArg,
+    fmt: Annotated[DrawFormat, typer.Option(
+        "--format", "-f", help="Graphviz DOT, or a Mermaid flowchart.")] = DrawFormat.dot,
+    round_: RoundOpt = None,
+    exact: ExactOpt = False,
+    notation: NotationOpt = None,
+    example: Annotated[int, typer.Option(
+        min=1, help="In a batch: the example whose neuron values are shown.")] = 1,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write to this file (default: print).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """The solved network as a diagram: inputs, neurons with z, activation and error
+    derivative, edges with each weight, its gradient and (with a learning rate) its new
+    value. A computation graph shows its values, their gradients and an edge per use."""
+    from bptutor.problem import load
+    from bptutor.render import draw as view
+    from bptutor.worksheet import solve as solve_sheet
+
+    if exact and round_ is not None:
+        raise typer.BadParameter("give --round N or --exact, not both")
+    with user_errors():
+        if output is not None:
+            _refuse_overwrite(output, force)
+        network = load(problem)
+        if example > len(network.examples):
+            raise typer.BadParameter(f"the problem has {len(network.examples)} example(s)",
+                                     param_hint="--example")
+        digits = None if exact else (round_ if round_ is not None else "file")
+        text = view.render(solve_sheet(network, digits, _notation(network, notation)),
+                           fmt.value, example)
+        if output is None:
+            sys.stdout.write(text)
+            return
+        from bptutor.render.export import write
+
+        write(output, text)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+class TrainMode(str, Enum):
+    online = "online"
+    batch = "batch"
+    minibatch = "minibatch"
+
+
+class TrainFormat(str, Enum):
+    rich = "rich"
+    json = "json"
+
+
+@app.command(epilog="Examples:  bptutor train xor   ·   "
+                    "bptutor train xor --mode online --epochs 500 --learning-rate 2   ·   "
+                    "bptutor train my.yaml --mode minibatch --batch-size 2 --momentum 0.9   ·   "
+                    "bptutor train untrained.yaml --seed 3 --save trained.yaml   ·   "
+                    "bptutor train xor -f json > run.json")
+def train(
+    problem: ProblemArg,
+    epochs: Annotated[int, typer.Option(
+        "--epochs", "-n", min=1, max=10_000_000, help="Passes over the examples.")] = 2000,
+    mode: Annotated[TrainMode | None, typer.Option(
+        help="online: one update per example, in file order; batch: one per epoch, with the "
+             "gradient of E = the sum of the examples' losses; minibatch: one per --batch-size "
+             "consecutive examples. Default: batch (minibatch when --batch-size is given).",
+        show_default=False)] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", "-b", min=1, help="Examples per update in minibatch mode.",
+        show_default=False)] = None,
+    learning_rate: Annotated[float | None, typer.Option(
+        "--learning-rate", "--lr", help="η (default: the file's learning_rate, else 0.5).",
+        show_default=False)] = None,
+    momentum: Annotated[float, typer.Option(
+        help="μ in [0, 1): v ← μ·v − η·g; w ← w + v.")] = 0.0,
+    l2: Annotated[float, typer.Option(
+        "--l2", help="λ ≥ 0: every update descends E + λ/2·Σw² (weights, not biases).")] = 0.0,
+    seed: Annotated[int, typer.Option(
+        help="Draws the weights a layer leaves out (uniform in ±1/√fan_in) and the --shuffle "
+             "order. Same seed, same run.")] = 0,
+    shuffle: Annotated[bool, typer.Option(
+        "--shuffle", help="A new random example order every epoch (online, minibatch).")] = False,
+    save: Annotated[str | None, typer.Option(
+        help="Write the trained network as a new problem file (weights to 4 decimals).",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save file.")] = False,
+    fmt: Annotated[TrainFormat, typer.Option("--format", "-f", help="Output format.")] =
+    TrainFormat.rich,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Train the network by gradient descent over the problem's examples, then show the loss
+    curve, every example's prediction and what each hidden neuron computes. Layers may leave
+    out their weights here: they are drawn from --seed. Exit 1 when training diverges."""
+    import json
+    import math
+    from pathlib import Path
+
+    from bptutor import training
+    from bptutor.problem import load
+
+    if mode is None:
+        mode = TrainMode.minibatch if batch_size is not None else TrainMode.batch
+    if mode is TrainMode.minibatch and batch_size is None:
+        raise typer.BadParameter("--mode minibatch needs --batch-size B", param_hint="--mode")
+    if mode is not TrainMode.minibatch and batch_size is not None:
+        raise typer.BadParameter(f"--batch-size applies to --mode minibatch, not {mode.value}",
+                                 param_hint="--batch-size")
+    if learning_rate is not None and not (0 < learning_rate < math.inf):
+        raise typer.BadParameter("η must be a positive number", param_hint="--learning-rate")
+    if not 0 <= momentum < 1:
+        raise typer.BadParameter("μ must lie in [0, 1)", param_hint="--momentum")
+    if not 0 <= l2 < math.inf:
+        raise typer.BadParameter("λ must be 0 or more", param_hint="--l2")
+    settings = training.Settings(epochs, mode.value, batch_size, learning_rate, momentum, l2,
+                                 seed, shuffle)
+    with user_errors():
+        if save is not None:
+            _refuse_overwrite(save, force)
+        network = load(problem, untrained=True)
+        with _epoch_progress(epochs) as on_epoch:
+            result = training.train(network, settings, on_epoch)
+    if fmt is TrainFormat.json:
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        from bptutor.render import train_view
+
+        train_view.print_report(_console(no_color), result)
+    if result.diverged_at is not None:
+        print(f"{network.path}: error: training diverged at epoch {result.diverged_at}: the "
+              f"loss or a weight is no longer finite\nhint: lower --learning-rate (it was "
+              f"{result.rate:g})", file=sys.stderr)
+        raise typer.Exit(1)
+    if save is not None:
+        with user_errors():
+            try:
+                Path(save).write_text(training.saved_problem(result, problem), encoding="utf-8")
+            except OSError as exc:
+                raise BptutorError(save, None, f"cannot write the file: {exc.strerror}") from None
+        print(f"wrote {save}: try 'bptutor solve {save}'", file=sys.stderr)
+
+
+@contextmanager
+def _epoch_progress(epochs: int):
+    """A progress bar on stderr, only when stderr is a terminal (pipes stay clean)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("training"), BarColumn(), TextColumn("epoch {task.completed:.0f}/"
+               "{task.total:.0f}  E = {task.fields[loss]}"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("train", total=epochs, loss="…")
+        yield lambda epoch, loss: progress.update(task, completed=epoch, loss=f"{loss:.4g}")
 
 
 def main() -> None:

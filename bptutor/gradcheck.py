@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bptutor.problem import Network
+from bptutor.problem import Graph, Network
 from bptutor.worksheet import Worksheet, parameters
 from bptutor.worksheet import solve as solve_sheet
 
@@ -72,6 +72,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)
     answers: str | None = None  # the answers file checked, if any
+    loss_name: str = "E"  # a graph's output name: L, f
 
     @property
     def passed(self) -> bool:
@@ -116,21 +117,63 @@ class NetworkLoss:
 
     def __call__(self, params: np.ndarray) -> np.ndarray:
         """(copies, parameters) → (copies, examples) losses; inf where a log meets 0."""
+        z, a = self.forward(params)[-1]
         with np.errstate(all="ignore"):
-            a = np.broadcast_to(self.inputs, (len(params), *self.inputs.shape))
-            z = a
+            return _loss(self.net, z, a, self.targets)
+
+    def forward(self, params: np.ndarray, inputs: np.ndarray | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(z, a) of every layer, each (copies, examples, neurons); ``inputs`` defaults to
+        every example's (training passes a mini-batch)."""
+        inputs = self.inputs if inputs is None else inputs
+        out = []
+        with np.errstate(all="ignore"):
+            a = np.broadcast_to(inputs, (len(params), *inputs.shape))
             for layer, (w, b, shape) in zip(self.net.layers, self.layout):
                 weights = params[:, w].reshape(len(params), *shape)
                 z = np.einsum("noi,nei->neo", weights, a)
                 if b is not None:
                     z = z + params[:, None, b]
                 a = _activate(layer, z)
-            return _loss(self.net, z, a, self.targets)
+                out.append((z, a))
+        return out
+
+    @property
+    def examples(self) -> int:
+        return len(self.inputs)
 
     def batch_size(self) -> int:
         largest = max((shape[0] * shape[1] for _, _, shape in self.layout), default=1)
         return max(1, _CHUNK // max(largest * len(self.inputs), 1))
 
+
+
+class GraphLoss:
+    """A computation graph's output for many input vectors: the same interface as
+    NetworkLoss, with the graph's inputs as the parameters (graphs are small: a plain loop)."""
+
+    examples = 1
+
+    def __init__(self, graph: Graph, names: list[str]):
+        self.graph, self.names = graph, names
+        self.base = np.array([graph.inputs[n] for n in names], dtype=np.float64)
+
+    def __call__(self, params: np.ndarray) -> np.ndarray:
+        from bptutor.expression import MathError
+        from bptutor.graph_steps import evaluate_output
+
+        out = np.empty((len(params), 1))
+        values = dict(self.graph.inputs)
+        for row, vector in enumerate(params):
+            values.update(zip(self.names, vector.tolist()))
+            try:
+                out[row, 0] = evaluate_output(self.graph, values)
+            except (MathError, ArithmeticError, ValueError):  # undefined there: no difference
+                out[row, 0] = np.nan
+        return out
+
+    def batch_size(self) -> int:
+        return 256
 
 def _activate(layer, z: np.ndarray) -> np.ndarray:
     if layer.softmax:
@@ -167,8 +210,13 @@ def _loss(net: Network, z: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarr
     out = net.layers[-1]
     # logs straight from z where the output unit allows it: exact far into saturation
     if out.softmax:
-        log_y = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
-        log_not_y = np.log1p(-y)
+        log_total = np.logaddexp.reduce(z, axis=-1, keepdims=True)
+        log_y = z - log_total
+        # 1 − y_k is the sum of the other outputs: summed as such, it keeps its digits
+        # where y_k is within 1e-6 of 1 (1 − y would keep only ten)
+        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+        others = (shifted[..., None, :] * (1.0 - np.eye(m))).sum(axis=-1)
+        log_not_y = np.log(others) + z.max(axis=-1, keepdims=True) - log_total
     elif all(act.name == "sigmoid" for act in out.activations):
         log_y, log_not_y = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
     else:
@@ -181,10 +229,10 @@ def _loss(net: Network, z: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarr
 
 # -- the checks ------------------------------------------------------------------------------
 
-def numeric_gradients(loss: NetworkLoss, eps: float, which: list[int],
+def numeric_gradients(loss: NetworkLoss | GraphLoss, eps: float, which: list[int],
                       method: str = "central") -> np.ndarray:
     """(len(which), examples) finite-difference gradients of each example's loss."""
-    out = np.empty((len(which), len(loss.inputs)))
+    out = np.empty((len(which), loss.examples))
     size = loss.batch_size()
     base_loss = loss(loss.base[None, :])[0] if method == "forward" else None
     for start in range(0, len(which), size):
@@ -203,18 +251,26 @@ def numeric_gradients(loss: NetworkLoss, eps: float, which: list[int],
     return out
 
 
-def check(net: Network, eps: float = 1e-6, method: str = "central",
+def check(net: Network | Graph, eps: float = 1e-6, method: str = "central",
           only: list[str] | None = None,
           analytic: Callable[[Worksheet, str], float] | None = None) -> Report:
-    """Every weight's and bias's exact gradient against finite differences."""
+    """Every weight's and bias's (a graph: every input's) exact gradient against finite
+    differences."""
     sheet = solve_sheet(net, None, "activation")
-    loss = NetworkLoss(net)
-    names = _chosen(net, loss, only)
+    if isinstance(net, Graph):
+        prefix = f"d{net.output}/d"
+        ordered = [s.key[len(prefix):] for s in sheet.steps
+                   if s.kind == "gradient" and s.key[len(prefix):] in net.inputs]
+        loss, warnings = GraphLoss(net, ordered), []
+    else:
+        prefix, ordered = "dE/d", [name for name, _ in parameters(net)]
+        loss, warnings = NetworkLoss(net), kink_warnings(sheet, eps)
+    names = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
     numeric = numeric_gradients(loss, eps, [index[n] for n in names], method).sum(axis=1)
-    report = Report(net.title, method, eps, warnings=kink_warnings(sheet, eps))
+    report = Report(net.title, method, eps, warnings=warnings, loss_name=prefix[1:-2])
     for name, n in zip(names, numeric):
-        key = f"dE/d{name}"
+        key = prefix + name
         a = analytic(sheet, key) if analytic else sheet.exact[key]
         rel = rel_error(a, float(n))
         report.items.append(Item(key, a, float(n), rel, verdict(rel)))
@@ -223,21 +279,22 @@ def check(net: Network, eps: float = 1e-6, method: str = "central",
     return report
 
 
-def _chosen(net: Network, loss: NetworkLoss, only: list[str] | None) -> list[str]:
-    """Parameters in the worksheet's (backprop) order, or the ones asked for."""
-    ordered = [name for name, _ in parameters(net)]
+def _chosen(net: Network | Graph, ordered: list[str], only: list[str] | None) -> list[str]:
+    """Parameters in the worksheet's order, or the ones asked for."""
     if not only:
         return ordered
+    what = "input" if isinstance(net, Graph) else "weight or bias"
     for name in only:
-        if name not in loss.names:
+        if name not in ordered:
             from bptutor.problem import _suggest
 
-            hint = _suggest(name, ordered) or "parameters: " + ", ".join(ordered[:12])
-            raise net.error("network", f"the problem has no weight or bias {name!r}", hint)
+            hint = _suggest(name, ordered) or f"{what}s: " + ", ".join(ordered[:12])
+            place = "inputs" if isinstance(net, Graph) else "network"
+            raise net.error(place, f"the problem has no {what} {name!r}", hint)
     return [name for name in ordered if name in only]
 
 
-def _probe(loss: NetworkLoss, i: int, name: str, h: float) -> Probe:
+def _probe(loss: NetworkLoss | GraphLoss, i: int, name: str, h: float) -> Probe:
     moved = loss.base.copy()
     moved[i] += h
     at, after = loss(np.stack([loss.base, moved])).sum(axis=1)

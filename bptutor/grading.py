@@ -183,6 +183,8 @@ class Grader:
     @property
     def other(self) -> Worksheet:
         """The other notation's worksheet: its rounding path is a legitimate one too."""
+        if self._other is None and self.sheet.notation == "graph":
+            self._other = self.sheet  # a graph has one notation: no other rounding path
         if self._other is None:
             notation = "delta" if self.sheet.notation == "activation" else "activation"
             self._other = solve_sheet(self.sheet.network, self.sheet.rounding.digits, notation)
@@ -257,8 +259,8 @@ class Grader:
             item.message = "within one unit of the last digit"
             return item
         # follow-through: right from the student's own earlier numbers?
-        recomputed = step.compute(own, sheet.rounding)
-        if differing and self.close(given, recomputed, unit):
+        recomputed = self.recompute(step, own)
+        if differing and recomputed is not None and self.close(given, recomputed, unit):
             first = next((k for k in differing if k in root), differing[0])
             item.verdict = "follow_through"
             item.because = carried or first
@@ -274,8 +276,17 @@ class Grader:
             item.message = DIAGNOSES[item.diagnosis]
         return item
 
-    def diagnose(self, step: Step, given: float, own: dict, ref: float, recomputed: float,
-                 unit: float) -> str | None:
+    def recompute(self, step: Step, own: dict) -> float | None:
+        """The step from the student's own numbers; None where they leave it undefined
+        (the log of a negative y, a division by 0, an overflow)."""
+        try:
+            value = step.compute(own, self.sheet.rounding)
+        except (ArithmeticError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+
+    def diagnose(self, step: Step, given: float, own: dict, ref: float,
+                 recomputed: float | None, unit: float) -> str | None:
         R = self.sheet.rounding
         for values in (own, self.sheet.values):
             v = [values[k] for k in step.inputs]
@@ -284,8 +295,8 @@ class Grader:
                     wrong = R(op.value(v, R))
                 except (ArithmeticError, ValueError):
                     continue
-                if not math.isfinite(wrong) or self.close(wrong, ref, unit) or self.close(
-                        wrong, recomputed, unit):
+                if not math.isfinite(wrong) or self.close(wrong, ref, unit) or (
+                        recomputed is not None and self.close(wrong, recomputed, unit)):
                     continue  # a "mistake" that changes nothing is no diagnosis
                 if self.close(given, wrong, unit):
                     return code
@@ -310,7 +321,7 @@ class Grader:
         keys = [s.key for s in self.sheet.steps]
         close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
         text = f"this problem has no step {key!r}"
-        if key in self.other.exact:
+        if key in self.other.exact and key not in self.sheet.givens:
             text += (f" in {self.sheet.notation} notation "
                      f"(it is a {self.other.notation}-notation key)")
         return f"{text}; did you mean {close[0]!r}?" if close else text

@@ -7,13 +7,19 @@ and a hint in the words of the exercise ("layer 2 has 2 neurons but weights has 
 from __future__ import annotations
 
 import difflib
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bptutor.errors import BptutorError, Mark
 from bptutor.functions import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES, Activation, Loss
 from bptutor.yamlfile import Map, Node, Scalar, Seq, clip, read
+
+if TYPE_CHECKING:
+    from bptutor.expression import Expr
 
 NOTATIONS = ("activation", "delta")
 _NAME = re.compile(r"[^\W\d][\w\[\],.']*")
@@ -112,10 +118,17 @@ def locate(name: str) -> Path:
                        hint)
 
 
-def load(name: str | Path, untrained: bool = False) -> Network:
-    """``untrained``: layers may leave out their weights (only ``bptutor train`` allows it)."""
+def load(name: str | Path, untrained: bool = False) -> Network | Graph:
+    """A network, or with ``kind: graph`` a computation graph. ``untrained``: layers may
+    leave out their weights (only ``bptutor train`` allows it)."""
     path = locate(str(name))
-    return Validator(str(path), untrained).network(read(path))
+    root = read(path)
+    if is_graph(root):
+        if untrained:
+            raise BptutorError(str(path), root.get("kind").mark, "a computation graph has no "
+                               "weights to train", "this command needs a network problem")
+        return GraphValidator(str(path)).graph(root)
+    return Validator(str(path), untrained).network(root)
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -171,14 +184,16 @@ class Validator:
     def name(self, node: Node, what: str) -> str:
         return self.new_name(self.text(node, what), node.mark, what)
 
-    def claim(self, name: str, mark: Mark) -> str:
-        if name in _RESERVED:
-            raise self.fail(mark, f"the name {name!r} is reserved for {_RESERVED[name]}",
+    reserved = _RESERVED
+
+    def claim(self, name: str, mark: Mark,
+              unique: str = "every name in a problem must be unique") -> str:
+        if name in self.reserved:
+            raise self.fail(mark, f"the name {name!r} is reserved for {self.reserved[name]}",
                             "choose another name")
         if name in self.names:
             raise self.fail(mark, f"the name {clip(name)!r} is used twice",
-                            f"first used on line {self.names[name].line}; "
-                            "every name in a problem must be unique")
+                            f"first used on line {self.names[name].line}; {unique}")
         self.names[name] = mark
         return name
 
@@ -222,7 +237,8 @@ class Validator:
         kind = top.get("kind")
         if kind is not None and self.text(kind, "kind") != "network":
             if kind.text == "graph":
-                raise self.fail(kind, "computation-graph problems are not supported yet")
+                raise self.fail(kind, "a computation graph is not a network problem",
+                                "read it with problem.load")
             raise self.fail(kind, f"unknown kind {clip(kind.text)!r}", "kinds: network, graph")
         title = Path(self.path).stem
         if "title" in top.items:
@@ -320,28 +336,6 @@ class Validator:
             weights_node = self.sequence(layer.items["weights"], f"{what} weights")
             weights = self.weight_rows(weights_node, what, neurons, width)
 
-        rows = weights_node.items
-        if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
-            raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",
-                            f"for one neuron write the row inside brackets: "
-                            f"[[{', '.join(clip(row.text, 12) for row in rows[:4])}"
-                            f"{', …' if len(rows) > 4 else ''}]]")
-        if len(rows) != n:
-            raise self.fail(weights_node, f"{what} has {_count(n, 'neuron')} but weights has "
-                            f"{_count(len(rows), 'row')}",
-                            f"write one row per neuron, each with {_count(width, 'weight')} "
-                            "(one per unit of the layer before)")
-        weights = []
-        for j, row in enumerate(rows, start=1):
-            row_seq = self.sequence(row, f"row {j} of {what} weights")
-            if len(row_seq.items) != width:
-                raise self.fail(row_seq, f"row {j} of {what} weights (into {clip(neurons[j - 1])})"
-                                f" has {_count(len(row_seq.items), 'entry', 'entries')}; it needs "
-                                f"{width}, one per unit of the layer before",
-                                "each row holds the weights into one neuron, one per unit of "
-                                "the layer before (W·x + b)")
-            weights.append([self.number(w, f"a weight in {what}") for w in row_seq.items])
-
         if "weight_names" in layer.items:
             names_node = self.sequence(layer.items["weight_names"], f"{what} weight_names")
             if len(names_node.items) != n:
@@ -381,7 +375,34 @@ class Validator:
                 bias_names = [self.claim(f"b{k}[{j}]", mark) for j in range(1, n + 1)]
         elif "bias_names" in layer.items:
             raise self.fail(layer.key_marks["bias_names"], f"{what} has bias_names but no bias")
-        return Layer(k, neurons, activations, weights, weight_names, bias, bias_names)
+        return Layer(k, neurons, activations, weights, weight_names, bias, bias_names,
+                     "weights" in layer.items)
+
+    def weight_rows(self, weights_node: Seq, what: str, neurons: list[str],
+                    width: int) -> list[list[float]]:
+        n = len(neurons)
+        rows = weights_node.items
+        if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
+            raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",
+                            f"for one neuron write the row inside brackets: "
+                            f"[[{', '.join(clip(row.text, 12) for row in rows[:4])}"
+                            f"{', …' if len(rows) > 4 else ''}]]")
+        if len(rows) != n:
+            raise self.fail(weights_node, f"{what} has {_count(n, 'neuron')} but weights has "
+                            f"{_count(len(rows), 'row')}",
+                            f"write one row per neuron, each with {_count(width, 'weight')} "
+                            "(one per unit of the layer before)")
+        weights = []
+        for j, row in enumerate(rows, start=1):
+            row_seq = self.sequence(row, f"row {j} of {what} weights")
+            if len(row_seq.items) != width:
+                raise self.fail(row_seq, f"row {j} of {what} weights (into {clip(neurons[j - 1])})"
+                                f" has {_count(len(row_seq.items), 'entry', 'entries')}; it needs "
+                                f"{width}, one per unit of the layer before",
+                                "each row holds the weights into one neuron, one per unit of "
+                                "the layer before (W·x + b)")
+            weights.append([self.number(w, f"a weight in {what}") for w in row_seq.items])
+        return weights
 
     def activations(self, layer: Map, what: str, n: int, last: bool) -> list[Activation]:
         node = self.require(layer, "activation", what, "activations: " + ", ".join(ACTIVATIONS))
@@ -466,3 +487,195 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 def _absent(node: Node | None) -> bool:
     """A key left out, or written with no value (``round:`` or ``round: null``)."""
     return node is None or (isinstance(node, Scalar) and node.value is None)
+
+
+# -- computation graphs (kind: graph) ---------------------------------------------------------
+
+_GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output")
+
+
+@dataclass
+class Graph:
+    """A computation graph (SPEC §1): given inputs, then nodes computed in order."""
+
+    path: str
+    title: str
+    source: str | None
+    round: int | None
+    inputs: dict[str, float]
+    nodes: dict[str, Expr]  # in order; each uses only the inputs and the nodes above it
+    output: str
+    marks: dict[str, Mark] = field(default_factory=dict)  # where top-level keys were written
+    places: dict[str, Mark] = field(default_factory=dict)  # each input's value, node's expression
+    notation = "graph"  # one notation only: dL/d(value), local derivatives inline
+    learning_rate = None
+
+    @property
+    def examples(self) -> list[Example]:
+        """One example, so views that count examples treat a graph like a single one."""
+        return [Example(list(self.inputs.values()), [])]
+
+    def error(self, key: str, message: str, hint: str | None = None) -> BptutorError:
+        """An error placed where ``key`` (a name, ``dL/da``, or a top-level key) is written."""
+        prefix = f"d{self.output}/d"
+        name = key[len(prefix):] if key.startswith(prefix) else key
+        return BptutorError(self.path, self.places.get(name) or self.marks.get(key), message,
+                            hint)
+
+    def compute_error(self, key: str, exc: Exception) -> BptutorError:
+        """A value the numbers leave undefined, at the expression that failed where known."""
+        error = self.error(key, f"cannot compute {key}: {exc}",
+                           "check the numbers this expression receives")
+        error.mark = getattr(exc, "mark", None) or error.mark
+        return error
+
+
+def is_graph(root: Node) -> bool:
+    kind = root.get("kind") if isinstance(root, Map) else None
+    return isinstance(kind, Scalar) and kind.text == "graph"
+
+
+class GraphValidator(Validator):
+    """The checks of a ``kind: graph`` file; names are identifiers such as a, x1, dot."""
+
+    reserved: dict[str, str] = {}  # no E in a graph: its loss is the output node
+
+    def graph(self, root: Node) -> Graph:
+        top = self.mapping(root, "a problem file")
+        for key in top.items:
+            if key not in _GRAPH_KEYS:
+                hint = _suggest(key, _GRAPH_KEYS) or "a graph problem has: " + ", ".join(
+                    _GRAPH_KEYS)
+                if key in _TOP_KEYS:
+                    hint = f"{key!r} belongs to network problems; {hint}"
+                raise self.fail(top.key_marks[key], f"unknown key {clip(key)!r} in a graph "
+                                "problem", hint)
+        version = top.get("bptutor")
+        if not (isinstance(version, Scalar) and version.value == 1
+                and not isinstance(version.value, bool)):
+            problem = ("the format version is missing" if _absent(version)
+                       else f"unsupported format version {_describe(version)}")
+            raise self.fail(version or top, problem, "this bptutor reads 'bptutor: 1'")
+        title = self.text(top.items["title"], "title") if "title" in top.items else Path(
+            self.path).stem
+        source = self.text(top.get("source"), "source") if "source" in top.items else None
+        digits = None if _absent(top.get("round")) else self.digits(top.items["round"])
+        places: dict[str, Mark] = {}
+        inputs = self.graph_inputs(top, places)
+        nodes = self.graph_nodes(top, inputs, places)
+        output = self.graph_output(top, inputs, nodes)
+        marks = {key: top.key_marks[key] for key in top.items}
+        return Graph(self.path, title, source, digits, inputs, nodes, output, marks, places)
+
+    def graph_name(self, name: str, mark: Mark, what: str) -> str:
+        from bptutor.expression import FUNCTIONS, NAME  # only graphs pay for the parser
+
+        if not NAME.fullmatch(name):
+            raise self.fail(mark, f"{clip(name)!r} is not a usable name for {what}",
+                            "in a graph, names start with a letter and hold letters, digits "
+                            "and _ (like x1 or dot)")
+        if name in FUNCTIONS:
+            raise self.fail(mark, f"{name!r} is the name of a function", "choose another name")
+        return self.claim(name, mark, "inputs and nodes need different names")
+
+    def graph_inputs(self, top: Map, places: dict[str, Mark]) -> dict[str, float]:
+        node = self.require(top, "inputs", "the graph problem", "e.g. inputs: {a: 3, b: 1}")
+        if not isinstance(node, Map):
+            raise self.fail(node, "inputs must map each input's name to its value",
+                            "e.g. inputs: {a: 3, b: 1}")
+        inputs = {}
+        for name, value in node.items.items():
+            self.graph_name(name, node.key_marks[name], "an input")
+            inputs[name] = self.number(value, f"input {name}")
+            places[name] = value.mark
+        return inputs
+
+    def graph_nodes(self, top: Map, inputs: dict[str, float],
+                    places: dict[str, Mark]) -> dict[str, Expr]:
+        node = self.require(top, "nodes", "the graph problem", "e.g. nodes: {d: 2*b, L: a + d}")
+        if not isinstance(node, Map) or not node.items:
+            raise self.fail(node, "nodes must map each node's name to its expression, in order",
+                            "e.g. nodes: {d: 2*b, L: a + d}")
+        names, defined = list(node.items), set(inputs)
+        nodes: dict[str, Expr] = {}
+        for k, (name, value) in enumerate(node.items.items()):
+            self.graph_name(name, node.key_marks[name], "a node")
+            nodes[name] = self.expression(value, name, defined, names[k:])
+            places[name] = value.mark
+            defined.add(name)
+        used = set().union(*(expr.names for expr in nodes.values()))
+        for name in inputs:
+            if name not in used:
+                raise self.fail(self.names[name], f"input {name!r} is not used by any node",
+                                "use it in a node, or remove it")
+        return nodes
+
+    def expression(self, node: Node, name: str, defined: set[str], later: list[str]) -> Expr:
+        from bptutor.expression import Num, parse
+
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(
+                node.value, bool):
+            return Num(float(node.value), node.mark)
+        if not (isinstance(node, Scalar) and isinstance(node.value, str)):
+            raise self.fail(node, f"node {name!r} needs an expression, like 'a + 2*b', or a "
+                            f"number, not {_describe(node)}")
+        return parse(node.value, self.path, self.where(node), defined, later)
+
+    def graph_output(self, top: Map, inputs: dict[str, float], nodes: dict[str, Expr]) -> str:
+        node = top.get("output")
+        if _absent(node):
+            return list(nodes)[-1]
+        name = self.text(node, "output")
+        if name not in nodes:
+            hint = (f"{name!r} is an input; the output is one of the nodes" if name in inputs
+                    else _suggest(name, nodes) or "nodes: " + ", ".join(nodes))
+            raise self.fail(node, f"the output {clip(name)!r} is not a node", hint)
+        return name
+
+    def where(self, node: Scalar):
+        """Character i of a scalar's text → its place in the file: exact for a plain scalar
+        on one line; found line by line in the file for quoted, block and folded scalars."""
+        segments = _segments(node, self.source_lines())
+
+        def at(i: int) -> Mark:
+            offset, line, col = max((s for s in segments if s[0] <= i), default=segments[0])
+            return Mark(line, col + max(i - offset, 0))
+
+        return at
+
+    def source_lines(self) -> list[str] | None:
+        if not hasattr(self, "_lines"):
+            try:
+                text = Path(self.path).read_text(encoding="utf-8-sig")
+                self._lines = re.split(r"\r\n|\r|\n", text)
+            except (OSError, UnicodeDecodeError):
+                self._lines = None
+        return self._lines
+
+
+def _segments(node: Scalar, lines: list[str] | None) -> list[tuple[int, int, int]]:
+    """(offset in the scalar's text, line, column) where each written line of it starts."""
+    line, col, text = node.mark.line, node.mark.col, node.text
+    if lines is None or line > len(lines):
+        return [(0, line, col + node.quoted)]
+    first = lines[line - 1][col - 1:]
+    if node.quoted and first[:1] in ("'", '"'):
+        first, col = first[1:], col + 1
+    elif node.quoted and first[:1] in ("|", ">"):
+        first = ""  # a block scalar starts on the next line
+    rows = [(line, col, first)] + [(n + 1, len(row) - len(row.lstrip()) + 1, row.strip())
+                                   for n, row in enumerate(lines[line:line + 200], start=line)]
+    segments, cursor = [], 0
+    for row, column, written in rows:
+        while cursor < len(text) and text[cursor].isspace():
+            cursor += 1
+        if cursor >= len(text):
+            break
+        n = len(os.path.commonprefix([written, text[cursor:]]))
+        if n == 0:
+            if written:
+                break
+            continue
+        segments.append((cursor, row, column))
+        cursor += n
+    return segments or [(0, line, col)]

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import InvalidOperation
 
-from bptutor.functions import Activation, Loss, paren, softmax
-from bptutor.problem import Network
+from bptutor.errors import BptutorError
+from bptutor.functions import Activation, Loss, output_logs, paren, sigmoid, softmax
+from bptutor.problem import Graph, Network
 from bptutor.rounding import EXACT, Rounding, show_given
 
 
@@ -48,30 +49,44 @@ class Ref:
 
 
 class Slope:
-    """σ′ of a neuron, from its rounded activation (tanh, sigmoid) or its z (relu)."""
+    """σ′ of a neuron, from its rounded activation (tanh, sigmoid) or its z (relu).
 
-    def __init__(self, act: Activation, neuron: str, key: str):
+    A sigmoid output under a log loss also reads its z (``z_key``): the exact sheet takes
+    σ′ = σ(z)·σ(−z) from it, as a(1 − a) is 0 once a saturates to 1.0, yet it multiplies a
+    ∂E/∂y = 1 + e^z that is finite (see ``LossGrad``)."""
+
+    def __init__(self, act: Activation, neuron: str, key: str, z_key: str | None = None):
         self.act = act
-        self.inputs = (key,)
+        self.inputs = (key,) if z_key is None else (key, z_key)
         self.formula = act.slope_formula(neuron)
         self.reads_z = act.slope_reads == "z"
 
     def value(self, v, R):
-        return self.act.slope(0.0, v[0]) if self.reads_z else self.act.slope(v[0], 0.0)
+        if self.reads_z:
+            return self.act.slope(0.0, v[0])
+        if len(v) > 1 and R.digits is None and sigmoid(v[1]) == v[0]:
+            return sigmoid(v[1]) * sigmoid(-v[1])
+        return self.act.slope(v[0], 0.0)
 
     def text(self, v, t, R):
         return self.act.slope_text(t[0], v[0])
 
 
 class LossGrad:
-    """∂E/∂y of one output neuron, from its activation y and target t."""
+    """∂E/∂y of one output neuron, from its activation y and target t.
 
-    def __init__(self, loss: Loss, y: str, t: str, y_label: str, t_label: str, outputs: int):
+    A sigmoid output under a log loss also reads its z (``z``): the exact sheet computes
+    1/y and 1/(1 − y) from it, where y is exactly σ(z) (not a student's own y)."""
+
+    def __init__(self, loss: Loss, y: str, t: str, y_label: str, t_label: str, outputs: int,
+                 z: str | None = None):
         self.loss, self.m = loss, outputs
-        self.inputs = (y, t)
+        self.inputs = (y, t) if z is None else (y, t, z)
         self.formula = loss.grad_formula(y_label, t_label, outputs)
 
     def value(self, v, R):
+        if len(v) > 2 and R.digits is None and sigmoid(v[2]) == v[0]:
+            return self.loss.grad_from_logit(v[1], v[2])
         return self.loss.grad(v[0], v[1], self.m)
 
     def text(self, v, t, R):
@@ -181,22 +196,30 @@ def _softmax_text(exps: Sequence[str], index: int) -> str:
 
 
 class LossValue:
-    """E over the output activations and targets."""
+    """E over the output activations and targets.
+
+    A log loss on sigmoid or softmax outputs also reads their z (``zs``, with the outputs'
+    ``activations``): the exact sheet takes ln y and ln(1 − y) from z, as float y saturates
+    to 0 or 1 (σ(40) is 1.0) long before the loss is infinite. A rounded sheet computes from
+    its rounded y by definition (SPEC §3), so a rounded y of 0 or 1 is a genuine ln 0."""
 
     def __init__(self, loss: Loss, ys: Sequence[str], ts: Sequence[str],
-                 y_labels: Sequence[str], t_labels: Sequence[str]):
-        self.loss, self.names = loss, list(y_labels)
-        self.inputs = (*ys, *ts)
+                 y_labels: Sequence[str], t_labels: Sequence[str], zs: Sequence[str] = (),
+                 activations: Sequence[Activation] = ()):
+        self.loss, self.names, self.activations = loss, list(y_labels), list(activations)
+        self.inputs = (*ys, *ts, *zs)
         self.formula = loss.formula([loss.term_formula(y, t) for y, t in zip(y_labels, t_labels)])
 
     def value(self, v, R):
         m = len(self.names)
-        return self.loss.value(v[:m], v[m:], self.names)
+        ys, ts, zs = v[:m], v[m:2 * m], v[2 * m:]
+        logs = output_logs(self.activations, ys, zs) if zs and R.digits is None else None
+        return self.loss.value(ys, ts, self.names, logs)
 
     def text(self, v, t, R):
         m = len(self.names)
         return self.loss.formula([self.loss.term_formula(paren(y), paren(tt))
-                                  for y, tt in zip(t[:m], t[m:])])
+                                  for y, tt in zip(t[:m], t[m:2 * m])])
 
 
 class SoftmaxGrad:
@@ -220,7 +243,9 @@ class SoftmaxGrad:
         if self.simple:
             return v[0] - v[1]
         ys, ts, k = v[: self.m], v[self.m:], self.index
-        return math.fsum(self.loss.grad(y, t, self.m) * y * ((i == k) - ys[k])
+        rest = _complements(ys) if R.digits is None else [1 - y for y in ys]
+        return math.fsum(self.loss.grad(y, t, self.m, rest[i]) * y
+                         * (rest[k] if i == k else 0.0 - ys[k])
                          for i, (y, t) in enumerate(zip(ys, ts)))
 
     def text(self, v, t, R):
@@ -230,6 +255,15 @@ class SoftmaxGrad:
         return join_sum([f"{self.loss.grad_text(y, tt, self.m)}·{paren(y)}·"
                          f"({int(i == k)} - {paren(ys[k])})"
                          for i, (y, tt) in enumerate(zip(ys, ts))])
+
+
+def _complements(ys: Sequence[float]) -> list[float]:
+    """1 − y of each softmax output. A y above ½ (one at most) takes the sum of the others:
+    1 − y of a saturated float y keeps few correct digits, if any. Numbers that are no
+    distribution (a student's own) get plainly 1 − y."""
+    if len(ys) < 2 or abs(math.fsum(ys) - 1) > 1e-9:
+        return [1 - y for y in ys]
+    return [math.fsum(ys[:i] + ys[i + 1:]) if y > 0.5 else 1 - y for i, y in enumerate(ys)]
 
 
 class Update:
@@ -271,7 +305,7 @@ class Step:
 
 @dataclass
 class Worksheet:
-    network: Network
+    network: Network | Graph
     rounding: Rounding
     notation: str
     steps: list[Step]
@@ -291,9 +325,11 @@ class Worksheet:
             return show_given(self.givens[key])
         return self.rounding.show(values[key])
 
-    def substituted(self, step: Step) -> str:
-        v = [self.values[k] for k in step.inputs]
-        t = [self.show(k) for k in step.inputs]
+    def substituted(self, step: Step, values: dict[str, float] | None = None) -> str:
+        """The step's formula with numbers: the sheet's, or any others (a student's)."""
+        values = self.values if values is None else values
+        v = [values[k] for k in step.inputs]
+        t = [self.show(k, values) for k in step.inputs]
         return step.op.text(v, t, self.rounding)
 
     def evaluate(self, rounding: Rounding) -> dict[str, float]:
@@ -304,32 +340,90 @@ class Worksheet:
             except (OverflowError, InvalidOperation):
                 value = math.inf
             except (ArithmeticError, ValueError) as exc:  # ln 0, a division by 0
+                if isinstance(self.network, Graph):  # at the expression that failed
+                    raise self.network.compute_error(step.key, exc) from None
                 raise self.network.error(
                     "loss", f"cannot compute {step.key}: {exc}",
                     "a log or a division meets 0: check the targets and the output "
                     "activations") from None
             if not math.isfinite(value):
                 place = "loss" if step.kind in ("loss", "error", "delta") else "network"
+                place = step.key if isinstance(self.network, Graph) else place
                 raise self.network.error(place, f"{step.key} is too large to compute with",
                                          "use smaller weights or inputs")
             values[step.key] = value
         return values
 
 
-def solve(network: Network, digits: int | None | str = "file",
+def solve(network: Network | Graph, digits: int | None | str = "file",
           notation: str | None = None) -> Worksheet:
     """Build and evaluate the worksheet; ``digits`` and ``notation`` override the file's."""
     rounding = Rounding(network.round if digits == "file" else digits)
-    notation = notation or network.notation
-    steps, givens = build_steps(network, notation)
+    if isinstance(network, Graph):  # one notation only: ``notation`` does not apply
+        from bptutor.graph_steps import build_steps as graph_steps
+
+        notation = network.notation
+        steps, givens = graph_steps(network)
+    else:
+        notation = notation or network.notation
+        steps, givens = build_steps(network, notation)
     sheet = Worksheet(network, rounding, notation, steps, givens)
     sheet.exact = sheet.evaluate(EXACT)
     sheet.values = sheet.exact if rounding.digits is None else sheet.evaluate(rounding)
     return sheet
 
 
+def asked_notation(problem: Network | Graph, notation: str | None) -> str | None:
+    """A notation the user asked for (``--notation``): a computation graph has only its own,
+    so asking for one there is an error rather than silently ignored."""
+    if notation is not None and isinstance(problem, Graph):
+        raise BptutorError(problem.path, problem.marks.get("kind"), f"--notation {notation} "
+                           "does not apply to a computation graph", "a graph has one notation, "
+                           f"d{problem.output}/d(value) with local derivatives inline: leave "
+                           "out --notation")
+    return notation
+
+
+# Every command stays responsive below this: 20,000 steps take about a second as JSON or a
+# template and ~10 s as a rich table. A 64-32-10 net with 5 examples has 17,506 steps; a
+# batch of 20,000 examples of a 2-2-1 net would have 380,019 (and 1.5 GB to build them).
+MAX_STEPS = 20_000
+
+
+def count_steps(net: Network) -> tuple[int, int, int]:
+    """Steps of ``net``'s worksheet, without building it: (per example, with one example
+    only, in all)."""
+    neurons = sum(len(layer.neurons) for layer in net.layers)
+    width, params, biases = len(net.inputs), 0, 0
+    for layer in net.layers:
+        params += len(layer.neurons) * width
+        biases += len(layer.neurons) if layer.bias is not None else 0
+        width = len(layer.neurons)
+    params += biases
+    # z and activation of every neuron, E, the error at every neuron, every gradient
+    one = 2 * neurons + 1 + neurons + params
+    totals = 1 + params if len(net.examples) > 1 else 0
+    updates = 0 if net.learning_rate is None else params - (0 if net.update_biases else biases)
+    return one, one + updates, len(net.examples) * one + totals + updates
+
+
+def _check_size(net: Network) -> None:
+    """Refuse a worksheet no one works by hand before building it (memory and time)."""
+    one, single, total = count_steps(net)
+    if total <= MAX_STEPS:
+        return
+    limit = f"more than the {MAX_STEPS:,} steps bptutor works through"
+    if len(net.examples) > 1 and single <= MAX_STEPS:
+        raise net.error("examples", f"{len(net.examples):,} examples of {one:,} steps each "
+                        f"make {total:,} steps, {limit}",
+                        "an exercise needs a few examples: split the batch into several problems")
+    raise net.error("network", f"one example of this network takes {single:,} steps, {limit}",
+                    "an exercise network has a few neurons per layer")
+
+
 def build_steps(net: Network, notation: str) -> tuple[list[Step], dict[str, float]]:
     """The ordered steps of SPEC §3 for ``net`` in ``notation``, and the given values."""
+    _check_size(net)
     givens: dict[str, float] = {}
     for layer in net.layers:
         for names, row in zip(layer.weight_names, layer.weights):
@@ -382,6 +476,11 @@ class _ExampleSteps:
         self.target_keys = [f"t({y}){suffix}" for y in net.outputs]
         single = len(net.outputs) == 1
         self.target_labels = ["t" if single else f"t({y})" for y in net.outputs]
+        out = net.layers[-1]
+        log_loss = net.loss.name in ("binary_cross_entropy", "cross_entropy")
+        # outputs whose exact ln y, 1/y and σ′ come from z (see LossValue, LossGrad, Slope)
+        self.logits = {y for y, act in zip(out.neurons, out.activations)
+                       if log_loss and act.name in ("sigmoid", "softmax")}
         self.out: list[Step] = []
 
     def add(self, key: str, kind: str, section: str, op) -> None:
@@ -399,7 +498,8 @@ class _ExampleSteps:
         if not reads:
             return []
         key = f"z({neuron})" if reads == "z" else neuron
-        return [Slope(act, neuron, key + self.s)]
+        z_key = f"z({neuron}){self.s}" if neuron in self.logits else None
+        return [Slope(act, neuron, key + self.s, z_key)]
 
     def steps(self) -> list[Step]:
         self.forward()
@@ -428,8 +528,10 @@ class _ExampleSteps:
 
     def loss(self) -> None:
         ys = [f"{y}{self.s}" for y in self.net.outputs]
+        zs = [f"z({y}){self.s}" for y in self.net.outputs] if self.logits else []
         self.add("E", "loss", "loss", LossValue(self.net.loss, ys, self.target_keys,
-                                                self.net.outputs, self.target_labels))
+                                                self.net.outputs, self.target_labels, zs,
+                                                self.net.layers[-1].activations))
 
     def output_error(self, layer, j: int, neuron: str) -> None:
         net, y = self.net, neuron
@@ -439,7 +541,7 @@ class _ExampleSteps:
                 net.loss, ys, self.target_keys, layer.neurons, self.target_labels, j))
             return
         grad = LossGrad(net.loss, f"{y}{self.s}", self.target_keys[j], y, self.target_labels[j],
-                        len(net.outputs))
+                        len(net.outputs), f"z({y}){self.s}" if y in self.logits else None)
         if self.notation == "delta":
             self.add(f"dE/dz({y})", "delta", "backward",
                      Product([grad, *self.slope(layer.activations[j], y)]))

@@ -22,7 +22,9 @@ MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 64  # lists and mappings nested deeper than this are no exercise (and would recurse)
 
 _INT = re.compile(r"[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# each digit can match one way only: an ambiguous split of a digit run ([0-9]+\.?[0-9]*)
+# backtracks quadratically, minutes for a 100,000-digit scalar that ends in a letter
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -86,10 +88,11 @@ def _resolve(text: str, quoted: bool) -> object:
 
 
 class _Reader:
-    def __init__(self, path: str, events):
+    def __init__(self, path: str, events, finite: bool = True):
         self.path = path
         self.events = events
         self.depth = 0
+        self.finite = finite
 
     def fail(self, event: yaml.Event, message: str, hint: str | None = None) -> BptutorError:
         return BptutorError(self.path, _mark(event), message, hint)
@@ -106,7 +109,7 @@ class _Reader:
         if isinstance(event, yaml.ScalarEvent):
             quoted = event.style is not None and event.style != ""
             value = _resolve(event.value, quoted)
-            if isinstance(value, float) and not math.isfinite(value):
+            if self.finite and isinstance(value, float) and not math.isfinite(value):
                 if _NON_FINITE.fullmatch(event.value):
                     raise self.fail(event, f"{event.value} is not a finite number")
                 raise self.fail(event, f"{clip(event.value)} is too large to compute with")
@@ -169,14 +172,17 @@ def _events(text: str, path: str):
         raise BptutorError(path, Mark(), f"not valid YAML: {exc}") from None
 
 
-def parse(text: str, path: str) -> Node:
-    """Parse one YAML document into marked nodes; any problem is a BptutorError."""
+def parse(text: str, path: str, finite: bool = True) -> Node:
+    """Parse one YAML document into marked nodes; any problem is a BptutorError.
+
+    ``finite=False`` keeps non-finite and out-of-range numbers (as inf or nan, their text as
+    written) instead of refusing them: an answers file marks such an answer ``invalid``."""
     events = _events(text, path)
     next(events)  # StreamStart
     start = next(events)
     if isinstance(start, yaml.StreamEndEvent):
         raise BptutorError(path, Mark(), "the file is empty")
-    root = _Reader(path, events).node(next(events))
+    root = _Reader(path, events, finite).node(next(events))
     next(events)  # DocumentEnd
     second = next(events)
     if isinstance(second, yaml.DocumentStartEvent):
@@ -185,7 +191,7 @@ def parse(text: str, path: str) -> Node:
     return root
 
 
-def read(path: Path | str) -> Node:
+def read(path: Path | str, finite: bool = True) -> Node:
     """Read and parse a file; missing, unreadable, binary or oversized files are errors."""
     name = str(path)
     try:
@@ -205,4 +211,4 @@ def read(path: Path | str) -> Node:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BptutorError(name, Mark(line, 1), "the file is not UTF-8 text") from None
-    return parse(text, name)
+    return parse(text, name, finite)

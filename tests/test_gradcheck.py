@@ -13,7 +13,7 @@ from test_worksheet import assume_smooth, finite_differences, problems, term_mag
 
 from bptutor import gradcheck
 from bptutor.functions import Activation
-from bptutor.problem import bundled_names, load
+from bptutor.problem import Graph, bundled_names, load
 from bptutor.worksheet import parameters, solve
 
 TANH = PROBLEMS / "tanh-chain.yaml"
@@ -34,8 +34,14 @@ def test_every_bundled_problem_passes(run):
     assert doc["passed"] is True
     assert [p["problem"] for p in doc["problems"]] == bundled_names()
     for problem in doc["problems"]:
-        names = [name for name, _ in parameters(load(problem["problem"]))]
-        assert [item["key"] for item in problem["items"]] == [f"dE/d{n}" for n in names]
+        net = load(problem["problem"])
+        if isinstance(net, Graph):  # every input the output depends on, as dL/da
+            keys = [s.key for s in solve(net).steps if s.kind == "gradient"
+                    and s.key.partition("/d")[2] in net.inputs]
+            assert keys and all(k.startswith(f"d{net.output}/d") for k in keys)
+        else:
+            keys = [f"dE/d{name}" for name, _ in parameters(net)]
+        assert [item["key"] for item in problem["items"]] == keys
         assert all(item["rel_error"] <= 1e-4 for item in problem["items"]), problem["problem"]
 
 
@@ -226,3 +232,34 @@ def test_saturated_sigmoid_with_log_loss_stays_accurate():
     assert report.passed
     assert all(abs(item.numeric) < 1e-7 and item.rel_error < 1e-6 for item in report.items)
     assert np.isfinite([item.numeric for item in report.items]).all()
+
+
+def test_graph_gradients_by_central_and_forward_differences(run):
+    """L = c(a + 2b) at a = 3, b = 1, c = 2: dL/da = 2, dL/db = 4, dL/dc = 5."""
+    doc = json.loads(run("gradcheck", "graph-c-a-2b", "-f", "json").stdout)
+    assert doc["passed"] is True
+    items = {i["key"]: i for i in doc["items"]}
+    assert set(items) == {"dL/da", "dL/db", "dL/dc"}
+    for key, value in {"dL/da": 2, "dL/db": 4, "dL/dc": 5}.items():
+        assert items[key]["analytic"] == value
+        assert items[key]["numeric"] == pytest.approx(value, rel=1e-8)
+    result = run("gradcheck", "graph-c-a-2b", "--method", "forward", "-w", "b", "--h", "0.5")
+    # L is linear in b: a forward difference of any size is exact
+    assert "L at b = 1" in result.stdout and "L at b + h = 1.5" in result.stdout
+    assert result.exit_code == 0
+
+
+def test_graph_with_a_wrong_local_derivative_is_caught(run, monkeypatch):
+    """Every function's local derivative off by 1%: gradcheck fails the graph."""
+    from bptutor import expression
+
+    right = expression.Call.local
+
+    def wrong(self, out):
+        return tuple(expression.Bin("*", expression.Num(1.01), d) for d in right(self, out))
+
+    monkeypatch.setattr(expression.Call, "local", wrong)
+    result = run("gradcheck", "graph-sigmoid-exp", "-f", "json")
+    assert result.exit_code == 1
+    verdicts = {i["key"]: i["verdict"] for i in json.loads(result.stdout)["items"]}
+    assert set(verdicts.values()) == {"suspicious"}

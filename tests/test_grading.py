@@ -488,6 +488,57 @@ def test_quoted_empty_value_is_missing(tanh, tmp_path):
     assert item.verdict == "missing" and item.given is None
 
 
+@pytest.mark.parametrize("text", ["1e999", "-1e999", ".inf", "-.inf", ".nan", "9" * 400,
+                                  "9" * 400 + "/1", "1" * 5000 + "/3", "1e" + "9" * 5000,
+                                  "1e-99999999", "2/0"])
+def test_a_number_beyond_the_float_range_is_one_invalid_answer(tanh, tmp_path, text):
+    # SPEC §4: only that item is invalid; the file is still read and the rest marked
+    path = tmp_path / "huge.yaml"
+    path.write_text(f"problem: tanh-chain\nanswers:\n  q: -0.66\n  dE/dq: {text}\n",
+                    encoding="utf-8")
+    result = check(path, "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    graded = {i["key"]: i for i in json.loads(result.stdout)["files"][0]["items"]}
+    assert (graded["dE/dq"]["verdict"], graded["dE/dq"]["given"]) == ("invalid", text)
+    assert graded["q"]["verdict"] == "correct"
+
+
+def test_read_number_keeps_the_float_range():
+    assert answers.read_number("1e308") == (1e308, 0)
+    assert answers.read_number("-1e-320") == (-1e-320, 320)
+    assert answers.read_number("1e999") is None
+    assert answers.read_number("9" * 100_000 + "x") is None  # no quadratic backtracking
+
+
+@pytest.mark.parametrize("problem, words", [
+    ('"a\\0.yaml"', "'a\\x00.yaml' as a problem file: a file name cannot hold a NUL character"),
+    ("x" * 300, "as a problem file: File name too long"),
+])
+def test_a_problem_name_no_file_can_have(tmp_path, problem, words):
+    # both were tracebacks (ValueError from open(), OSError from Path.exists())
+    path = tmp_path / "n.yaml"
+    path.write_text(f"problem: {problem}\nanswers:\n  q: -0.66\n", encoding="utf-8")
+    result = check(path)
+    assert result.exit_code == 2
+    assert re.match(rf"{re.escape(str(path))}:1:10: error: cannot use .*{re.escape(words)}",
+                    result.stderr), result.stderr
+
+
+def test_own_numbers_that_leave_a_step_undefined(tmp_path):
+    # the student's y = -0.5 makes ln y undefined when E is recomputed from it for
+    # follow-through: E is simply wrong (it was a traceback)
+    path = tmp_path / "lr.yaml"
+    path.write_text("problem: logistic-regression\nanswers:\n  y: -0.5\n  E: 0.7\n"
+                    "  dE/dy: 2.000\n", encoding="utf-8")
+    result = check(path, "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    graded = {i["key"]: i for i in json.loads(result.stdout)["files"][0]["items"]}
+    assert (graded["y"]["verdict"], graded["y"]["diagnosis"]) == ("wrong", "sign")
+    assert graded["E"]["verdict"] == "wrong" and "because" not in graded["E"]
+    # dE/dy = -1/y from the student's own y is 2: follow-through, blamed on y
+    assert (graded["dE/dy"]["verdict"], graded["dE/dy"]["because"]) == ("follow_through", "y")
+
+
 def test_answers_in_the_other_notation_are_graded_in_it(tanh, tmp_path):
     delta = solve(load(TANH), "file", "delta")
     path = write_answers(tmp_path / "d.yaml", TANH, reference(delta))

@@ -12,11 +12,13 @@ from conftest import PROBLEMS
 
 BUNDLED = sorted(PROBLEMS.glob("*.yaml"))
 NAMES = [p.stem for p in BUNDLED]
+GRAPHS = [p for p in BUNDLED if p.stem.startswith("graph-")]  # kind: graph, one notation
+NETWORKS = [p for p in BUNDLED if p not in GRAPHS]
 SCHEMA_LINE = "# yaml-language-server: $schema=../bptutor/schema/problem.schema.json"
 
 # Problems whose numbers (some or all) were chosen by us, not taken from a slide.
 CHOSEN = ["delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
-          "word2vec"]
+          "word2vec", "graph-logistic"]
 
 FORMATS = ["json", "markdown", "rich"]
 NOTATIONS = ["activation", "delta"]
@@ -42,8 +44,11 @@ def close(a: float, b: float, tol: float = 1e-12) -> bool:
 
 def test_all_problems_are_bundled():
     expected = {"tanh-chain", "relu-sigmoid", "logistic-regression", "softmax", "word2vec",
-                "delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron"}
+                "delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
+                "graph-c-a-2b", "graph-logistic", "graph-sigmoid-exp", "graph-reuse"}
     assert expected <= set(NAMES)
+    for path in GRAPHS:
+        assert yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] == "graph"
 
 
 # -- every bundled problem ------------------------------------------------------------------
@@ -59,8 +64,23 @@ def test_file_header_title_and_source(path):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", GRAPHS, ids=[p.stem for p in GRAPHS])
+def test_graphs_solve_in_every_format(run, path, fmt):
+    for rounding in ([], ["--exact"]):
+        result = run("solve", path, "--format", fmt, *rounding)
+        assert result.exit_code == 0, result.stderr
+        title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
+        if fmt == "json":
+            doc = json.loads(result.stdout)
+            assert doc["title"] == title and doc["notation"] == "graph" and doc["steps"]
+            assert {step["kind"] for step in doc["steps"]} == {"node", "gradient"}
+        else:
+            assert title.split()[0] in result.stdout
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("notation", NOTATIONS)
-@pytest.mark.parametrize("path", BUNDLED, ids=NAMES)
+@pytest.mark.parametrize("path", NETWORKS, ids=[p.stem for p in NETWORKS])
 def test_solves_in_every_format_and_notation(run, path, notation, fmt):
     for rounding in ([], ["--exact"]):
         result = run("solve", path, "--format", fmt, "--notation", notation, *rounding)
@@ -81,7 +101,7 @@ def test_solves_by_bundled_name(run, name):
     assert json.loads(result.stdout)["steps"]
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=NAMES)
+@pytest.mark.parametrize("path", NETWORKS, ids=[p.stem for p in NETWORKS])
 def test_exact_values_agree_between_notations_and_roundings(solve_json, path):
     runs = {(notation, rounding): by_key(solve_json(path, "--notation", notation, *rounding))
             for notation in NOTATIONS for rounding in ((), ("--exact",))}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import assert_located
@@ -281,6 +283,38 @@ def test_deeply_nested_mappings(tmp_path):
 
 def test_oversized_file(tmp_path):
     fails_at(tmp_path, GOOD + "#" * 1_000_001 + "\n", 1, 1, "larger than the limit")
+
+
+OVERSIZED = ("error: the file is larger than the limit of 1,000,000 bytes\n"
+             "hint: an exercise file is a few kilobytes\n")
+
+
+@pytest.mark.parametrize("command, text", [
+    ("check", "problem: tanh-chain\nanswers:\n"),  # an answers file
+    ("template", GOOD),  # a problem, through another command
+])
+def test_oversized_file_through_every_reader(tmp_path, command, text):
+    path = tmp_path / "big.yaml"
+    path.write_text(text + "#" * 1_000_001 + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [command, str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}:1:1: {OVERSIZED}"
+
+
+def test_long_digit_run_ending_in_a_letter_is_refused_promptly(tmp_path):
+    # the number pattern split a digit run two ways and backtracked quadratically: minutes
+    # for 100,000 digits (the fuzz test's 1 s per run caught it)
+    start = time.perf_counter()
+    fails_at(tmp_path, GOOD.replace("[[0.2, -0.5]]", f"[[{'9' * 100_000}x, -0.5]]"), 8, 18,
+             "a weight in layer 1 must be a number, not '999")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_non_finite_numbers_can_be_kept_for_answers_files():
+    root = parse("a: 1e999\nb: .nan\nc: -.inf\n", "f.yaml", finite=False)
+    assert root.items["a"].value == math.inf
+    assert [root.items[k].text for k in "abc"] == ["1e999", ".nan", "-.inf"]
+    assert all(math.isnan(root.items[k].value) for k in "bc")  # the text says which
 
 
 def test_missing_file(tmp_path):

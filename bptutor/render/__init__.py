@@ -69,4 +69,7 @@ def settings(sheet: Worksheet) -> str:
                 if digits is not None else "exact (no rounding)")
     notation = ("activation notation: dE/d(neuron), σ′ inline" if sheet.notation == "activation"
                 else "delta notation: δ = dE/dz")
+    if sheet.notation == "graph":
+        notation = (f"computation graph: d{sheet.network.output}/d(value), "
+                    "local derivatives inline")
     return f"{rounding} · {notation}"

@@ -10,8 +10,12 @@ from bptutor.gradcheck import Report
 
 VERDICT_STYLE = {"good": "green", "acceptable": "green", "rounding": "green",
                  "suspicious": "yellow", "wrong": "red"}
-_METHOD = {"central": "central differences (E(w + ε) − E(w − ε)) / 2ε",
-           "forward": "forward differences (E(w + h) − E(w)) / h"}
+_METHOD = {"central": "central differences ({E}(w + ε) − {E}(w − ε)) / 2ε",
+           "forward": "forward differences ({E}(w + h) − {E}(w)) / h"}
+
+
+def _method(report: Report) -> str:
+    return _METHOD[report.method].format(E=report.loss_name)
 
 
 def _num(value: float) -> str:
@@ -38,16 +42,16 @@ def print_report(console: Console, report: Report) -> None:
     step = "h" if report.method == "forward" else "ε"
     console.print(Text(report.title, style="bold"))
     what = f"the gradients in {report.answers}" if report.answers else "exact gradients"
-    console.print(Text(f"{what} against {_METHOD[report.method]}, {step} = {report.eps:g}",
+    console.print(Text(f"{what} against {_method(report)}, {step} = {report.eps:g}",
                        style="dim"))
     for probe in report.probes:
-        name, h = probe.name, probe.step
+        name, h, E = probe.name, probe.step, report.loss_name
         lines = Table.grid(padding=(0, 1))
         lines.add_column(no_wrap=True)
         lines.add_column(justify="right", no_wrap=True)
-        lines.add_row(f"E at {name} = {probe.value:g}", _num(probe.loss_at))
-        lines.add_row(f"E at {name} + h = {probe.value + h:g}", _num(probe.loss_after))
-        lines.add_row(f"(E({name} + h) − E({name})) / h",
+        lines.add_row(f"{E} at {name} = {probe.value:g}", _num(probe.loss_at))
+        lines.add_row(f"{E} at {name} + h = {probe.value + h:g}", _num(probe.loss_after))
+        lines.add_row(f"({E}({name} + h) − {E}({name})) / h",
                       _num((probe.loss_after - probe.loss_at) / h))
         console.print(lines)
     table = Table(show_edge=False, pad_edge=False)
@@ -71,7 +75,7 @@ def print_report(console: Console, report: Report) -> None:
 
 def markdown(report: Report) -> str:
     out = [f"# Gradient check: {report.title}", "",
-           f"{_METHOD[report.method]}, eps = {report.eps:g}", "",
+           f"{_method(report)}, eps = {report.eps:g}", "",
            "| gradient | analytic | numeric | rel. error | verdict |",
            "|---|---:|---:|---:|---|"]
     out += [f"| `{i.key}` | {_num(i.analytic)} | {_num(i.numeric)} | {_rel(i.rel_error)} | "

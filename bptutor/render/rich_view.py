@@ -13,12 +13,12 @@ from bptutor.render import KIND_STYLE, Line, heading, lines, settings
 from bptutor.worksheet import Worksheet
 
 
-def legend(kinds: set[str]) -> Text:
+def legend(kinds: set[str], graph: bool = False) -> Text:
     text = Text("Legend: ", style="bold")
     for kind, (tag, colour, meaning) in KIND_STYLE.items():
         if kind in kinds:
             text.append(f"[{tag}]", style=f"bold {colour}")
-            text.append(f" {meaning}   ")
+            text.append(f" {'gradient' if graph and kind == 'gradient' else meaning}   ")
     return text
 
 
@@ -37,13 +37,20 @@ def step_row(line: Line) -> tuple[Text, Text, Text]:
     return Text(f"[{tag}]", style=colour), Text(line.step.key, style=f"bold {colour}"), body
 
 
-def header(sheet: Worksheet, chosen: list[Line]) -> list:
+def header(sheet: Worksheet, chosen: list[Line], diagram: bool = False) -> list:
     net = sheet.network
     parts: list = [Text(net.title, style="bold")]
     if net.source:
         parts.append(Text(net.source, style="italic dim"))
     parts.append(Text(settings(sheet), style="dim"))
-    parts.append(legend({line.step.kind for line in chosen}))
+    if diagram:  # draws itself only where it fits the console
+        from bptutor.render.diagram import NetworkDiagram
+
+        parts.append(NetworkDiagram(sheet))
+    if not chosen:  # e.g. --only update where nothing is updated
+        parts.append(Text("this problem has no steps in the chosen pass", style="dim"))
+    else:
+        parts.append(legend({line.step.kind for line in chosen}, sheet.notation == "graph"))
     return parts
 
 
@@ -55,9 +62,9 @@ def section_table(key_width: int = 0) -> Table:
     return table
 
 
-def renderable(sheet: Worksheet, only: str | None = None) -> Group:
+def renderable(sheet: Worksheet, only: str | None = None, diagram: bool = False) -> Group:
     chosen = list(lines(sheet, only))
-    parts = header(sheet, chosen)
+    parts = header(sheet, chosen, diagram)
     current = None
     for line in chosen:
         title = heading(line.step, len(sheet.network.examples))
@@ -69,17 +76,18 @@ def renderable(sheet: Worksheet, only: str | None = None) -> Group:
     return Group(*parts)
 
 
-def render(sheet: Worksheet, console: Console, only: str | None = None) -> None:
-    console.print(renderable(sheet, only))
+def render(sheet: Worksheet, console: Console, only: str | None = None,
+           diagram: bool = False) -> None:
+    console.print(renderable(sheet, only, diagram))
 
 
 def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
-                    read: Callable[[], str | None]) -> int:
+                    read: Callable[[], str | None], diagram: bool = False) -> int:
     """One step per Enter, like turning slides; ``q`` (or end of input) stops.
 
     Returns how many steps were shown."""
     chosen = list(lines(sheet, only))
-    for part in header(sheet, chosen):
+    for part in header(sheet, chosen, diagram):
         console.print(part)
     console.print(Text("Enter: next step · q: quit", style="dim"))
     width = max((len(line.step.key) for line in chosen), default=0)
