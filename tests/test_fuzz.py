@@ -16,20 +16,27 @@ import json
 import re
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import typer.main
-from click.testing import CliRunner
+import typer.testing
 from conftest import PROBLEMS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from bptutor.cli import app
 
-# typer's CliRunner is click's plus building the click command from the app on every call
-# (~10 ms of annotation evaluation); we build that same command once and invoke it directly.
+# typer's CliRunner builds the click command from the app on every call (~10 ms of
+# annotation evaluation); we build that same command once and hand it the runner.
 COMMAND = typer.main.get_command(app)
 RUNNER = CliRunner()
+
+
+def invoke(args: list[str]):
+    with mock.patch.object(typer.testing, "_get_command", lambda _: COMMAND):
+        return RUNNER.invoke(app, args, catch_exceptions=False)
 SECONDS_PER_RUN = 1.0  # generous: a run takes milliseconds; a hang or a blow-up takes far more
 FUZZ = settings(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -146,7 +153,7 @@ def mutated(draw, seeds: list[bytes]) -> bytes:
 # -- seeds ---------------------------------------------------------------------------------------
 
 def _invoke(*args: str):
-    return RUNNER.invoke(COMMAND, list(args), catch_exceptions=False)
+    return invoke(list(args))
 
 
 def _fill(template: str, values: dict[str, float], form) -> str:
@@ -224,7 +231,7 @@ def run_checked(args: list[str], path: Path, codes: tuple[int, ...]) -> None:
     """Run once; a result, or exit 2 with a located first line — fast, and the file untouched."""
     before = path.read_bytes()
     start = time.perf_counter()
-    result = RUNNER.invoke(COMMAND, args, catch_exceptions=False)
+    result = invoke(args)
     elapsed = time.perf_counter() - start
     assert elapsed < SECONDS_PER_RUN, f"{args[0]} took {elapsed:.2f} s"
     assert path.read_bytes() == before, "the input file was changed"
