@@ -19,6 +19,7 @@ app = typer.Typer(
     help="A tutor for backpropagation: works an exercise step by step, as an exam sheet does.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring lines join into paragraphs, as in a terminal
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -94,10 +95,10 @@ OnlyOpt = Annotated[Only | None, typer.Option(
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (as NO_COLOR=1 does).")]
 
 
-@app.command(epilog="Examples:  bptutor solve tanh-chain   ·   "
-                    "bptutor solve my.yaml --round 3 --only backward   ·   "
-                    "bptutor solve xor -f json   ·   "
-                    "bptutor solve tanh-chain -f latex > sheet.tex   ·   "
+@app.command(epilog="Examples:\n\n- bptutor solve tanh-chain\n- "
+                    "bptutor solve my.yaml --round 3 --only backward\n- "
+                    "bptutor solve xor -f json\n- "
+                    "bptutor solve tanh-chain -f latex > sheet.tex\n- "
                     "bptutor solve xor --save-svg xor.svg")
 def solve(
     problem: ProblemArg,
@@ -226,7 +227,7 @@ def _refuse_overwrite(path: str, force: bool) -> None:
                            "choose another name, or add --force to replace it")
 
 
-@app.command(epilog="Examples:  bptutor template tanh-chain -o answers.yaml   ·   "
+@app.command(epilog="Examples:\n\n- bptutor template tanh-chain -o answers.yaml\n- "
                     "bptutor template my.yaml --only backward")
 def template(
     problem: ProblemArg,
@@ -261,8 +262,8 @@ def template(
           file=sys.stderr)
 
 
-@app.command(epilog="Examples:  bptutor check answers.yaml   ·   "
-                    "bptutor check class/*.yaml --csv grades.csv   ·   "
+@app.command(epilog="Examples:\n\n- bptutor check answers.yaml\n- "
+                    "bptutor check class/*.yaml --csv grades.csv\n- "
                     "bptutor check a.yaml --reveal diagnosis -f json")
 def check(
     files: Annotated[list[str], typer.Argument(help="One or more answers files.",
@@ -331,7 +332,7 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command("list", epilog="Examples:  bptutor list   ·   bptutor list -f json   ·   "
+@app.command("list", epilog="Examples:\n\n- bptutor list\n- bptutor list -f json\n- "
                             "then: bptutor solve xor")
 def list_problems(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] =
@@ -369,9 +370,9 @@ class Method(str, Enum):
     forward = "forward"
 
 
-@app.command(epilog="Examples:  bptutor gradcheck tanh-chain   ·   "
-                    "bptutor gradcheck tanh-chain --method forward --weight u3 --h 1e-4   ·   "
-                    "bptutor gradcheck --answers ada.yaml   ·   "
+@app.command(epilog="Examples:\n\n- bptutor gradcheck tanh-chain\n- "
+                    "bptutor gradcheck tanh-chain --method forward --weight u3 --h 1e-4\n- "
+                    "bptutor gradcheck --answers ada.yaml\n- "
                     "bptutor gradcheck   (every bundled problem)")
 def gradcheck(
     problem: Annotated[str | None, typer.Argument(
@@ -439,8 +440,8 @@ class Carry(str, Enum):
     mine = "mine"
 
 
-@app.command(epilog="Examples:  bptutor quiz tanh-chain   ·   "
-                    "bptutor quiz my.yaml --only backward --carry mine   ·   "
+@app.command(epilog="Examples:\n\n- bptutor quiz tanh-chain\n- "
+                    "bptutor quiz my.yaml --only backward --carry mine\n- "
                     "printf '0.2\\nhint\\n-0.66\\nskip\\nquit\\n' | bptutor quiz tanh-chain")
 def quiz(
     problem: ProblemArg,
@@ -479,7 +480,7 @@ class SchemaName(str, Enum):
     answers = "answers"
 
 
-@app.command("schema", epilog="Examples:  bptutor schema problem > problem.schema.json   ·   "
+@app.command("schema", epilog="Examples:\n\n- bptutor schema problem > problem.schema.json\n- "
                               "bptutor schema answers > answers.schema.json")
 def print_schema(
     name: Annotated[SchemaName, typer.Argument(
@@ -492,9 +493,9 @@ def print_schema(
     sys.stdout.write(schema_text(name.value))
 
 
-@app.command(epilog="Examples:  bptutor new   ·   "
-                    "bptutor new --shape 3-2-1 --activation tanh -o tanh.yaml   ·   "
-                    "bptutor new --shape 2-2-3 --activation relu,softmax --seed 7   ·   "
+@app.command(epilog="Examples:\n\n- bptutor new\n- "
+                    "bptutor new --shape 3-2-1 --activation tanh -o tanh.yaml\n- "
+                    "bptutor new --shape 2-2-3 --activation relu,softmax --seed 7\n- "
                     "bptutor new --like tanh-chain --round 3")
 def new(
     shape: Annotated[str | None, typer.Option(
@@ -557,8 +558,8 @@ class DrawFormat(str, Enum):
     mermaid = "mermaid"
 
 
-@app.command(epilog="Examples:  bptutor draw tanh-chain | dot -Tsvg > net.svg   ·   "
-                    "bptutor draw xor -f mermaid --example 2 -o xor.mmd   ·   "
+@app.command(epilog="Examples:\n\n- bptutor draw tanh-chain | dot -Tsvg > net.svg\n- "
+                    "bptutor draw xor -f mermaid --example 2 -o xor.mmd\n- "
                     "bptutor draw graph-reuse")
 def draw(
     problem: ProblemArg,
@@ -612,10 +613,10 @@ class TrainFormat(str, Enum):
     json = "json"
 
 
-@app.command(epilog="Examples:  bptutor train xor   ·   "
-                    "bptutor train xor --mode online --epochs 500 --learning-rate 2   ·   "
-                    "bptutor train my.yaml --mode minibatch --batch-size 2 --momentum 0.9   ·   "
-                    "bptutor train untrained.yaml --seed 3 --save trained.yaml   ·   "
+@app.command(epilog="Examples:\n\n- bptutor train xor\n- "
+                    "bptutor train xor --mode online --epochs 500 --learning-rate 2\n- "
+                    "bptutor train my.yaml --mode minibatch --batch-size 2 --momentum 0.9\n- "
+                    "bptutor train untrained.yaml --seed 3 --save trained.yaml\n- "
                     "bptutor train xor -f json > run.json")
 def train(
     problem: ProblemArg,
