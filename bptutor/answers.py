@@ -190,3 +190,16 @@ def relative_problem(problem_path: str, output: str | None, bundled: bool) -> st
         return Path(problem_path).stem
     base = Path(output).resolve().parent if output else Path.cwd()
     return os.path.relpath(Path(problem_path).resolve(), base)
+
+
+def load_problem(sheet: AnswersFile):
+    """The problem an answers file names; a missing one is an error at its ``problem:`` line."""
+    from bptutor.problem import load as load_problem_file
+
+    try:
+        return load_problem_file(sheet.problem)
+    except BptutorError as exc:
+        if exc.path == sheet.problem and "no such file" in exc.message:
+            raise BptutorError(sheet.path, sheet.problem_mark,
+                               f"problem {sheet.problem!r}: {exc.message}", exc.hint) from None
+        raise

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bptutor import __version__
-from bptutor.errors import BptutorError
+from bptutor.errors import BptutorError, write_file
 
 app = typer.Typer(
     name="bptutor",
@@ -250,14 +250,11 @@ def template(
         bundled = path.resolve().parent == bundled_dir().resolve() and not Path(problem).exists()
         ref = answers.relative_problem(str(path), output, bundled)
         text = answers.template(sheet, ref, only.value if only else None)
-        if output is None:
+        if output in (None, "-"):
             sys.stdout.write(text)
             return
         _refuse_overwrite(output, force)
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BptutorError(output, None, f"cannot write the file: {exc.strerror}") from None
+        write_file(output, text)
     print(f"wrote {output}: fill in the values, then run 'bptutor check {output}'",
           file=sys.stderr)
 
@@ -285,7 +282,6 @@ def check(
 
     from bptutor import answers
     from bptutor.grading import Grader
-    from bptutor.problem import load
     from bptutor.render import check_view
     from bptutor.worksheet import solve as solve_sheet
 
@@ -302,13 +298,7 @@ def check(
             sheet_answers = answers.load(name)
             key = sheet_answers.problem
             if key not in graders:
-                try:
-                    graders[key] = Grader(solve_sheet(load(key)))
-                except BptutorError as exc:
-                    if exc.path == key and "no such file" in exc.message:
-                        raise BptutorError(name, sheet_answers.problem_mark,
-                                           f"problem {key!r}: {exc.message}", exc.hint) from None
-                    raise
+                graders[key] = Grader(solve_sheet(answers.load_problem(sheet_answers)))
             report = graders[key].grade(sheet_answers, only.value if only else None)
         except BptutorError as exc:
             print(exc, file=sys.stderr)
@@ -324,8 +314,8 @@ def check(
     elif len(reports) > 1:
         check_view.print_summary(console, reports)
     if csv_path:
-        with open(csv_path, "w", encoding="utf-8", newline="") as out:
-            out.write(check_view.gradebook_csv(reports))
+        with user_errors():
+            write_file(csv_path, check_view.gradebook_csv(reports))
     if failed:
         raise typer.Exit(2)
     if not all(r.all_right for r in reports):
@@ -402,15 +392,18 @@ def gradcheck(
     from bptutor.problem import bundled_names, load
     from bptutor.render import gradcheck_view as view
 
+    if answers_path is not None and problem is not None:
+        raise typer.BadParameter("give a problem or --answers (which names its problem), "
+                                 "not both")
     console = _console(no_color)
     with user_errors():
         if answers_path is not None:
             from bptutor import answers
 
             written = answers.load(answers_path)
-            report = checks.check_answers(load(written.problem), {
+            report = checks.check_answers(answers.load_problem(written), {
                 key: a.value for key, a in written.answers.items() if a.value is not None},
-                eps, method.value)
+                eps, method.value, weights)
             report.answers = answers_path
         elif problem is not None:
             report = checks.check(load(problem), eps, method.value, weights)
@@ -532,7 +525,6 @@ def new(
 ) -> None:
     """A fresh exam-style practice problem: one-decimal weights, lively units, no step that
     rounds to 0. Solve it with 'bptutor solve'."""
-    from pathlib import Path
 
     from bptutor.generate import Options, new_problem
 
@@ -540,16 +532,15 @@ def new(
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
                       title=title, seed=seed)
     with user_errors():
+        if output == "-":
+            output = None
         if output is not None:
             _refuse_overwrite(output, force)
         problem = new_problem(options, output or "<bptutor new>")
         if output is None:
             sys.stdout.write(problem.text)
             return
-        try:
-            Path(output).write_text(problem.text, encoding="utf-8")
-        except OSError as exc:
-            raise BptutorError(output, None, f"cannot write the file: {exc.strerror}") from None
+        write_file(output, problem.text)
     print(f"wrote {output}: try 'bptutor solve {output}'", file=sys.stderr)
 
 
@@ -596,9 +587,8 @@ def draw(
         if output is None:
             sys.stdout.write(text)
             return
-        from bptutor.render.export import write
 
-        write(output, text)
+        write_file(output, text)
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -655,7 +645,6 @@ def train(
     out their weights here: they are drawn from --seed. Exit 1 when training diverges."""
     import json
     import math
-    from pathlib import Path
 
     from bptutor import training
     from bptutor.problem import load
@@ -694,10 +683,7 @@ def train(
         raise typer.Exit(1)
     if save is not None:
         with user_errors():
-            try:
-                Path(save).write_text(training.saved_problem(result, problem), encoding="utf-8")
-            except OSError as exc:
-                raise BptutorError(save, None, f"cannot write the file: {exc.strerror}") from None
+            write_file(save, training.saved_problem(result, problem))
         print(f"wrote {save}: try 'bptutor solve {save}'", file=sys.stderr)
 
 

@@ -28,3 +28,12 @@ class BptutorError(Exception):
         if self.hint:
             text += f"\nhint: {self.hint}"
         return text
+
+
+def write_file(path: str, text: str) -> None:
+    """Write a file the user asked for; a failure is an error about that path, not a crash."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:  # \n on every system
+            out.write(text)
+    except OSError as exc:
+        raise BptutorError(path, None, f"cannot write the file: {exc.strerror}") from None

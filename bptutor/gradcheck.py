@@ -45,7 +45,7 @@ class Item:
     note: str = ""
 
     def as_json(self) -> dict:
-        data = {"key": self.key, "analytic": self.analytic, "numeric": self.numeric,
+        data = {"key": self.key, "analytic": self.analytic + 0.0, "numeric": self.numeric + 0.0,
                 "rel_error": self.rel_error, "verdict": self.verdict}
         if self.note:
             data["note"] = self.note
@@ -257,14 +257,8 @@ def check(net: Network | Graph, eps: float = 1e-6, method: str = "central",
     """Every weight's and bias's (a graph: every input's) exact gradient against finite
     differences."""
     sheet = solve_sheet(net, None, "activation")
-    if isinstance(net, Graph):
-        prefix = f"d{net.output}/d"
-        ordered = [s.key[len(prefix):] for s in sheet.steps
-                   if s.kind == "gradient" and s.key[len(prefix):] in net.inputs]
-        loss, warnings = GraphLoss(net, ordered), []
-    else:
-        prefix, ordered = "dE/d", [name for name, _ in parameters(net)]
-        loss, warnings = NetworkLoss(net), kink_warnings(sheet, eps)
+    loss, prefix, ordered = _target(net, sheet)
+    warnings = [] if isinstance(net, Graph) else kink_warnings(sheet, eps)
     names = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
     numeric = numeric_gradients(loss, eps, [index[n] for n in names], method).sum(axis=1)
@@ -279,6 +273,18 @@ def check(net: Network | Graph, eps: float = 1e-6, method: str = "central",
     return report
 
 
+def _target(net: Network | Graph, sheet: Worksheet
+            ) -> tuple[NetworkLoss | GraphLoss, str, list[str]]:
+    """What finite differences perturb: the loss function, the gradient keys' prefix
+    (dE/d, or dL/d with a graph's output name) and the parameters in the worksheet's order."""
+    if isinstance(net, Graph):
+        prefix = f"d{net.output}/d"
+        ordered = [s.key[len(prefix):] for s in sheet.steps
+                   if s.kind == "gradient" and s.key[len(prefix):] in net.inputs]
+        return GraphLoss(net, ordered), prefix, ordered
+    return NetworkLoss(net), "dE/d", [name for name, _ in parameters(net)]
+
+
 def _chosen(net: Network | Graph, ordered: list[str], only: list[str] | None) -> list[str]:
     """Parameters in the worksheet's order, or the ones asked for."""
     if not only:
@@ -288,7 +294,8 @@ def _chosen(net: Network | Graph, ordered: list[str], only: list[str] | None) ->
         if name not in ordered:
             from bptutor.problem import _suggest
 
-            hint = _suggest(name, ordered) or f"{what}s: " + ", ".join(ordered[:12])
+            known = "inputs" if isinstance(net, Graph) else "weights and biases"
+            hint = _suggest(name, ordered) or f"{known}: " + ", ".join(ordered[:12])
             place = "inputs" if isinstance(net, Graph) else "network"
             raise net.error(place, f"the problem has no {what} {name!r}", hint)
     return [name for name in ordered if name in only]
@@ -326,21 +333,22 @@ def kink_warnings(sheet: Worksheet, eps: float) -> list[str]:
     return warnings
 
 
-def check_answers(net: Network, written: dict[str, float], eps: float = 1e-6,
-                  method: str = "central") -> Report:
-    """A student's gradients (``dE/dw`` or ``dE/dw@k``) against finite differences.
+def check_answers(net: Network | Graph, written: dict[str, float], eps: float = 1e-6,
+                  method: str = "central", only: list[str] | None = None) -> Report:
+    """A student's gradients (``dE/dw``, ``dE/dw@k``, ``dL/da``) against finite differences.
 
     Hand-rounded answers cannot reach 1e-4, so a number that is as close to the numeric
     gradient as the rounded worksheet itself is (plus one unit) passes as ``rounding``."""
     sheet = solve_sheet(net, "file", "activation")
-    loss = NetworkLoss(net)
+    loss, prefix, ordered = _target(net, sheet)
+    chosen = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
-    wanted = [(key, *_gradient_of(key, index)) for key in written]
+    wanted = [(key, *_gradient_of(key, prefix, chosen)) for key in written]
     wanted = [(key, name, example) for key, name, example in wanted
               if name is not None and key in sheet.values]
     names = sorted({name for _, name, _ in wanted}, key=index.__getitem__)
     numeric = dict(zip(names, numeric_gradients(loss, eps, [index[n] for n in names], method)))
-    report = Report(net.title, method, eps)
+    report = Report(net.title, method, eps, loss_name=prefix[1:-2])
     digits = sheet.rounding.digits
     for key, name, example in wanted:
         n = float(numeric[name].sum() if example is None else numeric[name][example - 1])
@@ -356,11 +364,11 @@ def check_answers(net: Network, written: dict[str, float], eps: float = 1e-6,
     return report
 
 
-def _gradient_of(key: str, index: dict[str, int]) -> tuple[str | None, int | None]:
+def _gradient_of(key: str, prefix: str, names: list[str]) -> tuple[str | None, int | None]:
     """('u3', None) for dE/du3, ('u3', 2) for dE/du3@2; (None, None) for other keys."""
-    if not key.startswith("dE/d"):
+    if not key.startswith(prefix):
         return None, None
-    name, _, example = key[4:].partition("@")
-    if name not in index:
+    name, _, example = key[len(prefix):].partition("@")
+    if name not in names:
         return None, None
     return name, int(example) if example.isdigit() else None

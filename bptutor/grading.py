@@ -307,11 +307,18 @@ class Grader:
         digits = self.sheet.rounding.digits
         if item.verdict != "wrong":
             return
+        given = answer.value
         if digits is not None and answer.decimals is not None and answer.decimals < digits:
             hint = f"write {digits} decimals (you wrote {answer.decimals})"
-        elif digits is None and answer.significant is not None and answer.significant < 3:
+            written = 10.0 ** -answer.decimals
+        elif digits is None and answer.significant is not None and answer.significant < 3 \
+                and given:
             hint = f"write 3 significant figures (you wrote {answer.significant})"
+            written = 10.0 ** (math.floor(math.log10(abs(given))) - answer.significant + 1)
         else:
+            return
+        # only a number that is the answer cut short: -0.7 for -0.66, not -0.5
+        if not any(abs(given - ref) <= 0.51 * written for ref in (item.expected, item.exact)):
             return
         item.message = f"{item.message}; {hint}" if item.message else hint
 

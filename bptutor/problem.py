@@ -227,6 +227,13 @@ class Validator:
         if isinstance(root, Scalar) and root.value is None:
             raise self.fail(root, "the file holds no problem", "start with 'bptutor: 1'")
         top = self.mapping(root, "a problem file")
+        kind = top.get("kind")  # before the keys: a misspelt kind would blame them instead
+        if kind is not None and self.text(kind, "kind") != "network":
+            if kind.text == "graph":
+                raise self.fail(kind, "a computation graph is not a network problem",
+                                "read it with problem.load")
+            raise self.fail(kind, f"unknown kind {clip(kind.text)!r}",
+                            _suggest(kind.text, ("network", "graph")) or "kinds: network, graph")
         self.check_keys(top, _TOP_KEYS, "the problem")
         version = self.require(top, "bptutor", "the problem", "add 'bptutor: 1' as the first line")
         if not (isinstance(version, Scalar) and version.value == 1
@@ -234,12 +241,6 @@ class Validator:
             problem = ("the format version is missing" if _absent(version)
                        else f"unsupported format version {_describe(version)}")
             raise self.fail(version, problem, "this bptutor reads 'bptutor: 1'")
-        kind = top.get("kind")
-        if kind is not None and self.text(kind, "kind") != "network":
-            if kind.text == "graph":
-                raise self.fail(kind, "a computation graph is not a network problem",
-                                "read it with problem.load")
-            raise self.fail(kind, f"unknown kind {clip(kind.text)!r}", "kinds: network, graph")
         title = Path(self.path).stem
         if "title" in top.items:
             title = self.text(top.items["title"], "title")
@@ -404,6 +405,11 @@ class Validator:
             weights.append([self.number(w, f"a weight in {what}") for w in row_seq.items])
         return weights
 
+    def alpha_used(self, layer: Map, names: list[str]) -> None:
+        if "alpha" in layer.items and "leaky_relu" not in names:
+            raise self.fail(layer.key_marks["alpha"], "alpha applies to leaky_relu only",
+                            "leave it out, or use 'activation: leaky_relu'")
+
     def activations(self, layer: Map, what: str, n: int, last: bool) -> list[Activation]:
         node = self.require(layer, "activation", what, "activations: " + ", ".join(ACTIVATIONS))
         alpha = 0.01
@@ -418,8 +424,10 @@ class Validator:
             if "softmax" in names:
                 raise self.fail(node, "softmax applies to a whole layer",
                                 "write 'activation: softmax' for the output layer")
+            self.alpha_used(layer, names)
             return [Activation(name, alpha) for name in names]
         name = self.activation_name(node)
+        self.alpha_used(layer, [name])
         if name == "softmax" and not last:
             raise self.fail(node, "softmax is only allowed on the output layer")
         return [Activation(name, alpha)] * n

@@ -195,3 +195,26 @@ def test_every_command_help_has_an_example(run):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Examples:" in result.stdout and f"bptutor {command}" in result.stdout, command
+
+
+def test_json_writes_minus_zero_as_zero(run):
+    import math
+
+    doc = json.loads(run("solve", TANH, "-f", "json").stdout)
+    u2 = by_key(doc)["dE/du2"]
+    assert u2["exact"] == 0 and math.copysign(1.0, u2["exact"]) == 1.0  # the exact −0.0
+
+
+def test_template_dash_means_standard_output(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("template", "tanh-chain", "-o", "-")
+    assert result.exit_code == 0 and "answers:" in result.stdout
+    assert not (tmp_path / "-").exists()
+
+
+def test_unwritable_csv_is_an_error_not_a_traceback(run, tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("problem: tanh-chain\nanswers:\n  q: -0.66\n", encoding="utf-8")
+    result = run("check", answers, "--csv", tmp_path / "no" / "such" / "g.csv")
+    assert result.exit_code == 2
+    assert re.search(r"g\.csv:1:1: error: cannot write the file", result.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -263,3 +264,39 @@ def test_graph_with_a_wrong_local_derivative_is_caught(run, monkeypatch):
     assert result.exit_code == 1
     verdicts = {i["key"]: i["verdict"] for i in json.loads(result.stdout)["items"]}
     assert set(verdicts.values()) == {"suspicious"}
+
+
+def test_answers_for_a_graph_problem(run, tmp_path):
+    values = {"df/da": -3, "df/db": -7.5}  # the exact df/db is -8
+    result = run("gradcheck", "--answers", answers_file(tmp_path, values, "graph-reuse"),
+                 "-f", "json")
+    items = {i["key"]: i for i in json.loads(result.stdout)["items"]}
+    assert items["df/da"]["verdict"] == "good"
+    assert items["df/db"]["verdict"] == "wrong" and result.exit_code == 1
+
+
+def test_answers_and_a_problem_together_is_a_usage_error(run, tmp_path):
+    path = answers_file(tmp_path, {"dE/du3": -0.6})
+    result = run("gradcheck", "xor", "--answers", path)
+    assert result.exit_code == 2 and "a problem or --answers" in " ".join(result.stderr.split())
+
+
+def test_answers_naming_a_missing_problem_is_an_error_at_its_line(run, tmp_path):
+    path = answers_file(tmp_path, {"dE/du3": -0.6}, "nosuch.yaml")
+    result = run("gradcheck", "--answers", path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:1:10: error: problem ")
+    assert "nosuch.yaml': no such file" in result.stderr
+
+
+def test_weight_narrows_the_answers_checked(run, tmp_path):
+    path = answers_file(tmp_path, {"dE/du3": -0.6, "dE/dw1": 0.24})
+    items = json.loads(run("gradcheck", "--answers", path, "-w", "u3", "-f", "json").stdout)
+    assert [i["key"] for i in items["items"]] == ["dE/du3"]
+
+
+def test_minus_zero_prints_as_zero(run):
+    doc = json.loads(run("gradcheck", TANH, "-f", "json").stdout)
+    u2 = next(i for i in doc["items"] if i["key"] == "dE/du2")
+    assert math.copysign(1.0, u2["analytic"]) == 1.0
+    assert re.search(r"^dE/du2 +│ +0 │ +0 │", run("gradcheck", TANH).stdout, re.M)

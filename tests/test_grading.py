@@ -408,6 +408,16 @@ def test_precision_hint_for_too_few_decimals(tanh, tmp_path):
     assert "decimals" not in graded["dE/dw2"].message
 
 
+
+def test_no_precision_hint_for_a_number_that_is_not_the_answer_cut_short(tanh, tmp_path):
+    # q = -0.66: -0.7 is it at 1 decimal (hint), -0.5 is simply wrong (no hint)
+    for text, hinted in (("-0.7", True), ("-0.5", False)):
+        path = write_answers(tmp_path / "p.yaml", TANH, {"q": text})
+        item = items(grade(tanh, path))["q"]
+        assert item.verdict == "wrong"
+        assert ("write 2 decimals" in item.message) is hinted, (text, item.message)
+
+
 def test_trailing_zero_keeps_its_decimals(tanh, tmp_path):
     path = write_answers(tmp_path / "p.yaml", TANH, {"dE/du1": "-0.60", "dE/du3": "-0.6"})
     loaded = answers.load(path)

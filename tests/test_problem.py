@@ -607,3 +607,20 @@ def test_validator_directly():
     assert net.layers[0].bias_names == ["b1[1]", "b1[2]"]
     assert net.layers[1].weight_names == [["W2[1,1]", "W2[1,2]"]]
     assert net.learning_rate == 0.1 and net.round is None
+
+
+def test_misspelt_kind_is_blamed_not_the_keys(tmp_path, run):
+    path = tmp_path / "k.yaml"
+    path.write_text("bptutor: 1\nkind: grpah\ninputs: {a: 1}\nnodes: {L: a}\n", encoding="utf-8")
+    result = run("solve", path)
+    assert result.exit_code == 2
+    assert_located(result.stderr, path, 2, 7, ["unknown kind 'grpah'"], "did you mean 'graph'?")
+
+
+def test_alpha_belongs_to_leaky_relu(tmp_path, run):
+    path = tmp_path / "a.yaml"
+    path.write_text("bptutor: 1\nloss: squared_error\nnetwork:\n  inputs: 1\n  layers:\n"
+                    "    - neurons: 1\n      activation: tanh\n      alpha: 0.2\n"
+                    "      weights: [[1]]\ninput: [1]\ntarget: [0]\n", encoding="utf-8")
+    result = run("solve", path)
+    assert_located(result.stderr, path, 8, 7, ["alpha applies to leaky_relu only"])

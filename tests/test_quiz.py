@@ -249,7 +249,8 @@ def test_all_right_passes():
 def test_exact_quiz_grades_to_three_significant_figures():
     result, _ = quiz("-0.8", "-0.664", "-0.66", digits=None)
     assert verdicts(result) == {"z(q)": "correct", "q": "correct", "z(p1)": "wrong"}
-    assert result.report.items[2].message.endswith("write 3 significant figures (you wrote 2)")
+    # -0.66 is not -0.598 cut short: a precision hint would mislead
+    assert "significant" not in result.report.items[2].message
 
 
 def test_quiz_with_carry_mine_marks_as_check_does(tmp_path):

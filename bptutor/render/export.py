@@ -13,7 +13,7 @@ import io
 
 from rich.console import Console
 
-from bptutor.errors import BptutorError
+from bptutor.errors import write_file
 from bptutor.render import rich_view
 from bptutor.worksheet import Worksheet
 
@@ -43,18 +43,10 @@ def html(console: Console) -> str:
     return console.export_html(clear=False, inline_styles=True)
 
 
-def write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as out:  # \n on every system
-            out.write(text)
-    except OSError as exc:
-        raise BptutorError(path, None, f"cannot write the file: {exc.strerror}") from None
-
-
 def save(sheet: Worksheet, only: str | None, diagram: bool, no_color: bool,
          svg_path: str | None = None, html_path: str | None = None) -> None:
     console = record(sheet, only, diagram, no_color)
     if svg_path:
-        write(svg_path, svg(console, sheet))
+        write_file(svg_path, svg(console, sheet))
     if html_path:
-        write(html_path, html(console))
+        write_file(html_path, html(console))

@@ -19,7 +19,7 @@ def _method(report: Report) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.10g}"
+    return f"{value + 0.0:.10g}"  # −0 prints as 0
 
 
 def _rel(value: float) -> str:
@@ -63,8 +63,11 @@ def print_report(console: Console, report: Report) -> None:
     for item in report.items:
         style = VERDICT_STYLE[item.verdict]
         table.add_row(item.key, _num(item.analytic), _num(item.numeric), _rel(item.rel_error),
-                      Text(item.verdict + (f" ({item.note})" if item.note else ""), style=style))
+                      Text(item.verdict, style=style))
     console.print(table)
+    for note in dict.fromkeys(f"{item.verdict}: {item.note}" for item in report.items
+                              if item.note):  # each explained once, under the table
+        console.print(Text(note, style="dim"))
     for warning in report.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     if report.method == "forward" and not report.passed:
