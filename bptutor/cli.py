@@ -65,6 +65,13 @@ def _notation(problem, notation: Notation | None) -> str | None:
     return asked_notation(problem, notation.value if notation else None)
 
 
+def _digits(round_: int | None, exact: bool) -> int | None | str:
+    """The rounding asked for: --round N, --exact (None), or the file's ("file")."""
+    if exact and round_ is not None:
+        raise typer.BadParameter("give --round N or --exact, not both")
+    return None if exact else "file" if round_ is None else round_
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"bptutor {__version__}")
@@ -129,8 +136,7 @@ def solve(
     from bptutor.problem import load
     from bptutor.worksheet import solve as solve_sheet
 
-    if exact and round_ is not None:
-        raise typer.BadParameter("give --round N or --exact, not both")
+    digits = _digits(round_, exact)
     if step and fmt is not SolveFormat.rich:
         raise typer.BadParameter("--step shows the terminal view; leave out --format")
     if save_svg and save_svg == save_html:
@@ -140,7 +146,6 @@ def solve(
             if path:
                 _refuse_overwrite(path, force)
         network = load(problem)
-        digits = None if exact else (round_ if round_ is not None else "file")
         sheet = solve_sheet(network, digits, _notation(network, notation))
     only_name = only.value if only else None
     diagram = not no_diagram and only is None  # the whole net belongs with the whole sheet
@@ -456,10 +461,8 @@ def quiz(
     from bptutor.quiz import Quiz
     from bptutor.worksheet import solve as solve_sheet
 
-    if exact and round_ is not None:
-        raise typer.BadParameter("give --round N or --exact, not both")
+    digits = _digits(round_, exact)
     with user_errors():
-        digits = None if exact else (round_ if round_ is not None else "file")
         sheet = solve_sheet(network := load(problem), digits, _notation(network, notation))
     read, echo = stdin_reader()
     result = Quiz(sheet, _console(no_color), read, only=only.value if only else None,
@@ -572,8 +575,7 @@ def draw(
     from bptutor.render import draw as view
     from bptutor.worksheet import solve as solve_sheet
 
-    if exact and round_ is not None:
-        raise typer.BadParameter("give --round N or --exact, not both")
+    digits = _digits(round_, exact)
     with user_errors():
         if output is not None:
             _refuse_overwrite(output, force)
@@ -581,7 +583,6 @@ def draw(
         if example > len(network.examples):
             raise typer.BadParameter(f"the problem has {len(network.examples)} example(s)",
                                      param_hint="--example")
-        digits = None if exact else (round_ if round_ is not None else "file")
         text = view.render(solve_sheet(network, digits, _notation(network, notation)),
                            fmt.value, example)
         if output is None:

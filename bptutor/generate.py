@@ -1,7 +1,7 @@
 """``bptutor new``: fresh exam-style practice problems.
 
 A problem is drawn from ``random.Random(seed)`` (no numpy: the command must start instantly),
-written by a small deterministic emitter in the style of the bundled problems, read back
+written in the style of the bundled problems (``problem_file``), read back
 through the real loader and solved by the real worksheet. A dull draw — a saturated unit, a
 dead ReLU, a backward step or a weight change that rounds to 0 — is redrawn from the same
 random stream, so a seed always gives the same file; after ``MAX_TRIES`` draws (fewer for a
@@ -19,10 +19,18 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from bptutor.errors import BptutorError
-from bptutor.functions import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES, Activation
-from bptutor.problem import Network, Validator, load
+from bptutor.functions import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES, Activation, Loss
+from bptutor.problem import (
+    Example,
+    Layer,
+    Network,
+    Validator,
+    default_bias_names,
+    default_weight_names,
+    load,
+)
+from bptutor.problem_file import problem_text
 from bptutor.rounding import show_given
-from bptutor.schema import schema_modeline
 from bptutor.worksheet import Worksheet, solve
 from bptutor.yamlfile import clip, parse
 
@@ -35,7 +43,6 @@ MAX_LAYERS = 5
 MAX_TRIES = 400
 MAX_WORK = 40_000  # worksheet steps over all draws: big networks give up in about a second
 SEED_RANGE = 100_000  # a random seed stays short enough to type back
-WIDTH = 100  # a flow list longer than this is written one row per line, as word2vec.yaml is
 
 # The loss that suits each output activation when --loss is not given.
 DEFAULT_LOSS = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy"}
@@ -81,7 +88,7 @@ class LayerPlan:
     alpha: float
     bias: bool
     weight_names: list[list[str]] | None  # None: the default names W{k}[j,i]
-    bias_names: list[str] | None  # None: the default names b{k}[j]
+    bias_names: list[str] | None  # None: the default names b{k}[j] (or no bias)
 
 
 @dataclass
@@ -197,9 +204,7 @@ def like_plan(options: Options, seed: int) -> Plan:
                          "problem; --like needs a network")
     layers = [LayerPlan(
         list(layer.neurons), [a.name for a in layer.activations], layer.activations[0].alpha,
-        layer.bias is not None,
-        None if layer.weight_names == _default_weight_names(layer) else layer.weight_names,
-        None if layer.bias_names == _default_bias_names(layer) else layer.bias_names)
+        layer.bias is not None, layer.weight_names, layer.bias_names)
         for layer in net.layers]
     return Plan(options.title or f"{net.title}, new numbers (seed {seed})",
                 _digits(options, net.round), net.notation, net.loss.name, list(net.inputs),
@@ -222,17 +227,6 @@ def _rate(options: Options, default: float | None) -> float | None:
     if not (math.isfinite(rate) and 0 < rate <= 100):
         raise UsageError(f"--learning-rate {rate:g}: give a positive number up to 100, like 0.5")
     return rate
-
-
-def _default_weight_names(layer) -> list[list[str]]:
-    return [[f"W{layer.index}[{j},{i}]" for i in range(1, len(row) + 1)]
-            for j, row in enumerate(layer.weights, start=1)]
-
-
-def _default_bias_names(layer) -> list[str] | None:
-    if layer.bias is None:
-        return None
-    return [f"b{layer.index}[{j}]" for j in range(1, len(layer.neurons) + 1)]
 
 
 def _activation_words(acts: list[str]) -> str:
@@ -317,86 +311,24 @@ def draw_targets(rng: random.Random, plan: Plan) -> list[int]:
 
 # -- writing -----------------------------------------------------------------------------------
 
-def tenths(k: int) -> str:
-    """A drawn number as an exam writes it: 1, -0.5, 0.3."""
-    sign = "-" if k < 0 else ""
-    whole, tenth = divmod(abs(k), 10)
-    return f"{sign}{whole}" if not tenth else f"{sign}{whole}.{tenth}"
-
-
-_TYPED = re.compile(r"[-+.0-9eE]+|true|false|null|~", re.I)
-
-
-def string(text: str) -> str:
-    """A YAML string: plain where that reads back as the same text, else double-quoted."""
-    plain = (text and text.isprintable() and text[0] not in "-?:,[]{}#&*!|>'\"%@` "
-             and ": " not in text and " #" not in text and not text.endswith((":", " "))
-             and not _TYPED.fullmatch(text))
-    return text if plain else quoted(text)
-
-
-def name(text: str) -> str:
-    """A name inside a flow list: W1[1,2] holds flow indicators and must be quoted."""
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and not _TYPED.fullmatch(text)
-    return text if plain else quoted(text)
-
-
-def quoted(text: str) -> str:
-    """A double-quoted YAML string; what YAML may not hold raw (tabs, U+2028) is escaped."""
-    def char(c: str) -> str:
-        if c in '"\\':
-            return "\\" + c
-        if c.isprintable():
-            return c
-        return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
-
-    return '"' + "".join(map(char, text)) + '"'
-
-
-def flow(items: list[str]) -> str:
-    return "[" + ", ".join(items) + "]"
-
-
-def rows(key: str, table: list[list[str]], indent: str) -> list[str]:
-    line = f"{indent}{key}: {flow([flow(row) for row in table])}"
-    if len(line) <= WIDTH:
-        return [line]
-    return [f"{indent}{key}:"] + [f"{indent}  - {flow(row)}" for row in table]
-
-
-def emit(plan: Plan, numbers: Numbers, source: str) -> str:
-    lines = [schema_modeline("problem"), "bptutor: 1", f"title: {string(plan.title)}",
-             f"source: {string(source)}"]
-    if plan.round is not None:
-        lines.append(f"round: {plan.round}")
-    lines += [f"notation: {plan.notation}", f"loss: {plan.loss}", "network:",
-              f"  inputs: {flow([name(x) for x in plan.inputs])}", "  layers:"]
-    for layer, weights, bias in zip(plan.layers, numbers.weights, numbers.biases):
-        lines.append(f"    - neurons: {flow([name(n) for n in layer.neurons])}")
-        acts = layer.activations
-        lines.append(f"      activation: {acts[0] if len(set(acts)) == 1 else flow(acts)}")
-        if "leaky_relu" in acts and layer.alpha != 0.01:
-            lines.append(f"      alpha: {show_given(layer.alpha)}")
-        lines += rows("weights", [[tenths(w) for w in row] for row in weights], "      ")
-        if layer.weight_names is not None:
-            lines += rows("weight_names", [[name(w) for w in row] for row in layer.weight_names],
-                          "      ")
-        if bias is not None:
-            lines.append(f"      bias: {flow([tenths(b) for b in bias])}")
-            if layer.bias_names is not None:
-                lines.append(f"      bias_names: {flow([name(b) for b in layer.bias_names])}")
-    pairs = [(flow([tenths(x) for x in xs]), flow([tenths(t) for t in ts]))
-             for xs, ts in numbers.examples]
-    if len(pairs) == 1:
-        lines += [f"input: {pairs[0][0]}", f"target: {pairs[0][1]}"]
-    else:
-        lines.append("examples:")
-        lines += [f"  - {{input: {xs}, target: {ts}}}" for xs, ts in pairs]
-    if plan.learning_rate is not None:
-        lines.append(f"learning_rate: {show_given(plan.learning_rate)}")
-    if not plan.update_biases and any(layer.bias for layer in plan.layers):
-        lines.append("update_biases: false")
-    return "\n".join(lines) + "\n"
+def drawn_network(plan: Plan, numbers: Numbers, source: str) -> Network:
+    """The drawn problem as a network, for ``problem_file.problem_text`` to write."""
+    layers, width = [], len(plan.inputs)
+    for k, (layer, rows, bias) in enumerate(zip(plan.layers, numbers.weights, numbers.biases),
+                                            start=1):
+        n = len(layer.neurons)
+        layers.append(Layer(
+            k, list(layer.neurons), [Activation(a, layer.alpha) for a in layer.activations],
+            [[w / 10 for w in row] for row in rows],
+            layer.weight_names or default_weight_names(k, n, width),
+            None if bias is None else [b / 10 for b in bias],
+            None if bias is None else layer.bias_names or default_bias_names(k, n)))
+        width = n
+    examples = [Example([x / 10 for x in xs], [t / 10 for t in ts])
+                for xs, ts in numbers.examples]
+    return Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
+                   Loss(plan.loss), list(plan.inputs), layers, examples, plan.learning_rate,
+                   plan.update_biases)
 
 
 def source_line(options: Options, plan: Plan, seed: int) -> str:
@@ -471,7 +403,7 @@ def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
     work = tries = 0
     while tries < MAX_TRIES and work < MAX_WORK:
         tries += 1
-        text = emit(plan, draw(plan, rng), source)
+        text = problem_text(drawn_network(plan, draw(plan, rng), source), source)
         network = _read(text, path)
         try:
             sheet = solve(network)

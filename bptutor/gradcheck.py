@@ -322,8 +322,8 @@ def kink_warnings(sheet: Worksheet, eps: float) -> list[str]:
             for e in range(1, len(net.examples) + 1):
                 suffix = f"@{e}" if many else ""
                 z = sheet.exact[f"z({neuron}){suffix}"]
-                reach = eps * (1 + sum(abs(sheet.exact.get(f"{p}{suffix}", sheet.givens.get(
-                    f"{p}{suffix}", 0.0))) for p in previous[k]))
+                # sheet.exact holds the givens too: the inputs as well as the activations
+                reach = eps * (1 + sum(abs(sheet.exact[f"{p}{suffix}"]) for p in previous[k]))
                 if abs(z) <= reach:
                     where = f" in example {e}" if many else ""
                     warnings.append(

@@ -76,6 +76,15 @@ class Network:
         return BptutorError(self.path, self.marks.get(key), message, hint)
 
 
+def default_weight_names(k: int, neurons: int, width: int) -> list[list[str]]:
+    """W{k}[j,i]: layer k, neuron j, input i (SPEC §1), for a layer that names none."""
+    return [[f"W{k}[{j},{i}]" for i in range(1, width + 1)] for j in range(1, neurons + 1)]
+
+
+def default_bias_names(k: int, neurons: int) -> list[str]:
+    return [f"b{k}[{j}]" for j in range(1, neurons + 1)]
+
+
 # -- finding a problem --------------------------------------------------------------------
 
 def bundled_dir() -> Path:
@@ -353,8 +362,8 @@ class Validator:
                                     "weight_names has the same shape as weights")
                 weight_names.append([self.name(item, "a weight") for item in row_seq.items])
         else:
-            weight_names = [[self.claim(f"W{k}[{j},{i}]", weights_node.mark)
-                             for i in range(1, width + 1)] for j in range(1, n + 1)]
+            weight_names = [[self.claim(w, weights_node.mark) for w in row]
+                            for row in default_weight_names(k, n, width)]
 
         bias = bias_names = None
         bias_node = layer.get("bias")
@@ -373,7 +382,7 @@ class Validator:
                 bias_names = [self.name(item, "a bias") for item in names_node.items]
             else:
                 mark = layer.key_marks["bias"]
-                bias_names = [self.claim(f"b{k}[{j}]", mark) for j in range(1, n + 1)]
+                bias_names = [self.claim(b, mark) for b in default_bias_names(k, n)]
         elif "bias_names" in layer.items:
             raise self.fail(layer.key_marks["bias_names"], f"{what} has bias_names but no bias")
         return Layer(k, neurons, activations, weights, weight_names, bias, bias_names,

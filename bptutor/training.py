@@ -11,11 +11,8 @@ never loads it.
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
 import shlex
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +21,9 @@ import numpy as np
 
 from bptutor.gradcheck import NetworkLoss
 from bptutor.problem import Layer, Network
+from bptutor.problem_file import problem_text
+from bptutor.rounding import show_given
+from bptutor.worksheet import parameter_values
 
 MODES = ("online", "batch", "minibatch")
 DEFAULT_RATE = 0.5  # when neither --learning-rate nor the file's learning_rate is given
@@ -224,17 +224,6 @@ def with_parameters(net: Network, params: np.ndarray) -> Network:
     return replace(net, layers=layers)
 
 
-def parameter_values(net: Network) -> list[tuple[str, float]]:
-    """(name, value) of every weight and bias, layer by layer."""
-    out = []
-    for layer in net.layers:
-        for names, row in zip(layer.weight_names, layer.weights):
-            out += zip(names, row)
-        if layer.bias is not None:
-            out += zip(layer.bias_names, layer.bias)
-    return out
-
-
 # -- training -------------------------------------------------------------------------------
 
 def train(net: Network, settings: Settings,
@@ -357,11 +346,11 @@ def command_line(problem: str, settings: Settings, rate: float) -> str:
     words = ["bptutor", "train", problem, "--mode", settings.mode]
     if settings.mode == "minibatch":
         words += ["--batch-size", str(settings.batch_size)]
-    words += ["--epochs", str(settings.epochs), "--learning-rate", _number(rate)]
+    words += ["--epochs", str(settings.epochs), "--learning-rate", show_given(rate)]
     if settings.momentum:
-        words += ["--momentum", _number(settings.momentum)]
+        words += ["--momentum", show_given(settings.momentum)]
     if settings.l2:
-        words += ["--l2", _number(settings.l2)]
+        words += ["--l2", show_given(settings.l2)]
     words += ["--seed", str(settings.seed)] + (["--shuffle"] if settings.shuffle else [])
     return shlex.join(words)
 
@@ -385,80 +374,4 @@ def saved_problem(result: Result, problem: str) -> str:
               f"E = {result.losses[0]:.4g} → {result.losses[-1]:.4g}")
     if net.source:
         source += f". Before training: {' '.join(net.source.split())}"
-    return problem_text(net, source)
-
-
-def problem_text(net: Network, source: str) -> str:
-    """``net`` as a problem file of the same structure (names, loss, examples, rate)."""
-    lines = ["bptutor: 1", f"title: {_quote(net.title)}", *_folded("source", source)]
-    if net.round is not None:
-        lines.append(f"round: {net.round}")
-    if net.notation != "activation":
-        lines.append(f"notation: {net.notation}")
-    lines += [f"loss: {net.loss.name}", "network:", f"  inputs: {_names(net.inputs)}",
-              "  layers:"]
-    for k, layer in enumerate(net.layers):
-        lines += _layer_lines(layer, k == len(net.layers) - 1)
-    if len(net.examples) == 1:
-        example = net.examples[0]
-        lines += [f"input: {_numbers(example.inputs)}", f"target: {_numbers(example.targets)}"]
-    else:
-        lines.append("examples:")
-        lines += [f"  - {{input: {_numbers(e.inputs)}, target: {_numbers(e.targets)}}}"
-                  for e in net.examples]
-    if net.learning_rate is not None:
-        lines.append(f"learning_rate: {_number(net.learning_rate)}")
-    if not net.update_biases:
-        lines.append("update_biases: false")
-    return "\n".join(lines) + "\n"
-
-
-def _layer_lines(layer: Layer, last: bool) -> list[str]:
-    acts = [a.name for a in layer.activations]
-    activation = acts[0] if len(set(acts)) == 1 else _names(acts)
-    lines = [f"    - neurons: {_names(layer.neurons)}", f"      activation: {activation}"]
-    if "leaky_relu" in acts and layer.activations[0].alpha != 0.01:
-        lines.append(f"      alpha: {_number(layer.activations[0].alpha)}")
-    rows = ", ".join(_numbers(row) for row in layer.weights)
-    lines.append(f"      weights: [{rows}]")
-    width, k, n = len(layer.weights[0]), layer.index, len(layer.neurons)
-    default = [[f"W{k}[{j},{i}]" for i in range(1, width + 1)] for j in range(1, n + 1)]
-    if layer.weight_names != default:
-        lines.append(f"      weight_names: [{', '.join(_names(r) for r in layer.weight_names)}]")
-    if layer.bias is not None:
-        lines.append(f"      bias: {_numbers(layer.bias)}")
-        if layer.bias_names != [f"b{k}[{j}]" for j in range(1, n + 1)]:
-            lines.append(f"      bias_names: {_names(layer.bias_names)}")
-    return lines
-
-
-_PLAIN = re.compile(r"[^\W\d]\w*")
-_YAML_WORDS = {"null", "true", "false"}  # plain words our reader would not keep as text
-
-
-def _folded(key: str, text: str) -> list[str]:
-    """A long one-line text as a folded block (``>-``): read back, its lines join with spaces."""
-    text = " ".join(text.split())
-    if len(text) <= 80:
-        return [f"{key}: {_quote(text)}"]
-    return [f"{key}: >-", *textwrap.wrap(text, 92, initial_indent="  ", subsequent_indent="  ",
-                                          break_long_words=False, break_on_hyphens=False)]
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
-
-
-def _names(names: list[str]) -> str:
-    return "[" + ", ".join(n if _PLAIN.fullmatch(n) and n.lower() not in _YAML_WORDS
-                           else _quote(n) for n in names) + "]"
-
-
-def _number(v: float) -> str:
-    if float(v).is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return repr(float(v))
-
-
-def _numbers(values: list[float]) -> str:
-    return "[" + ", ".join(_number(v) for v in values) + "]"
+    return problem_text(net, source, modeline=False)

@@ -424,12 +424,7 @@ def _check_size(net: Network) -> None:
 def build_steps(net: Network, notation: str) -> tuple[list[Step], dict[str, float]]:
     """The ordered steps of SPEC §3 for ``net`` in ``notation``, and the given values."""
     _check_size(net)
-    givens: dict[str, float] = {}
-    for layer in net.layers:
-        for names, row in zip(layer.weight_names, layer.weights):
-            givens.update(zip(names, row))
-        if layer.bias is not None:
-            givens.update(zip(layer.bias_names, layer.bias))
+    givens = dict(parameter_values(net))
     many = len(net.examples) > 1
     steps: list[Step] = []
     for e, example in enumerate(net.examples, start=1):
@@ -452,6 +447,17 @@ def build_steps(net: Network, notation: str) -> tuple[list[Step], dict[str, floa
 
 
 RATE = "η()"  # the learning rate's key: parentheses keep it apart from every user name
+
+
+def parameter_values(net: Network) -> list[tuple[str, float]]:
+    """(name, value) of every weight and bias, layer by layer, as the file gives them."""
+    out = []
+    for layer in net.layers:
+        for names, row in zip(layer.weight_names, layer.weights):
+            out += zip(names, row)
+        if layer.bias is not None:
+            out += zip(layer.bias_names, layer.bias)
+    return out
 
 
 def parameters(net: Network) -> list[tuple[str, bool]]:
