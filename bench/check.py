@@ -20,10 +20,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bptutor import answers  # noqa: E402
-from bptutor.grading import Grader  # noqa: E402
-from bptutor.problem import load  # noqa: E402
-from bptutor.worksheet import solve  # noqa: E402
+from bptutor.files import answers  # noqa: E402
+from bptutor.files.problems import load  # noqa: E402
+from bptutor.sheet.worksheet import solve  # noqa: E402
+from bptutor.tools.grading import Grader  # noqa: E402
 
 FILES = 1000
 PROBLEM = ROOT / "problems" / "tanh-chain.yaml"

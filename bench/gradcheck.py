@@ -61,9 +61,9 @@ def main() -> None:
             walls.append(time.perf_counter() - start)
             if done.returncode != 0:
                 sys.exit(f"gradcheck failed ({done.returncode}): {done.stderr[-500:]}")
-        from bptutor import gradcheck
-        from bptutor.problem import load
-        from bptutor.worksheet import solve
+        from bptutor.files.problems import load
+        from bptutor.sheet.worksheet import solve
+        from bptutor.tools import gradcheck
 
         network = load(path)
         start = time.perf_counter()

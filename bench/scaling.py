@@ -13,8 +13,8 @@ For each it times, after one warm-up and with the sizes taken in turn round afte
 
 * ``bptutor solve FILE --format json`` as a whole process: median wall time of ``--runs``,
   and the median CPU time of the process, which a busy machine disturbs less;
-* the same work in-process: ``bptutor.problem.load`` + ``bptutor.worksheet.solve`` +
-  ``bptutor.render.json_view.render``: median wall time, and the CPU time of each part
+* the same work in-process: ``bptutor.files.problems.load`` + ``bptutor.sheet.worksheet.solve`` +
+  ``bptutor.views.json_view.render``: median wall time, and the CPU time of each part
   with the garbage collector's share (from ``gc.callbacks``);
 
 and prints the step count (read from the JSON) and microseconds per step, so one can see
@@ -174,9 +174,9 @@ GC = GcClock()
 def run_library(path: Path) -> dict[str, float]:
     """Load, solve and render in this process: CPU seconds of each, their total in wall and
     CPU seconds, and the seconds the garbage collector took within them."""
-    from bptutor.problem import load
-    from bptutor.render import json_view
-    from bptutor.worksheet import solve
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve
+    from bptutor.views import json_view
 
     gc.collect()  # start each run from the same heap, not with the last run's garbage
     gc_before = GC.spent

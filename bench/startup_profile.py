@@ -43,8 +43,8 @@ import bptutor.cli as cli
 out["import bptutor.cli (typer, click)"] = time.perf_counter() - T0
 t = time.perf_counter()
 import rich.console
-import bptutor.problem, bptutor.worksheet, bptutor.render.rich_view
-out["import bptutor.problem/worksheet/render.rich_view, rich.console"] = time.perf_counter() - t
+import bptutor.model.network, bptutor.sheet.worksheet, bptutor.views.rich_view
+out["import model/sheet/views.rich_view, rich.console"] = time.perf_counter() - t
 import typer.core as core
 lib = {"pydantic + typer._adapters import": 0.0, "typer TypeAdapter builds": 0.0}
 build = core.build_runtime_param
@@ -67,9 +67,9 @@ def wrap(module, name, label):
         finally:
             lib[label] = lib.get(label, 0.0) + time.perf_counter() - t
     setattr(module, name, g)
-wrap(bptutor.problem, "load", "bptutor.problem.load")
-wrap(bptutor.worksheet, "solve", "bptutor.worksheet.solve")
-wrap(bptutor.render.rich_view, "render", "bptutor.render.rich_view.render")
+wrap(bptutor.files.problems, "load", "bptutor.files.problems.load")
+wrap(bptutor.sheet.worksheet, "solve", "bptutor.sheet.worksheet.solve")
+wrap(bptutor.views.rich_view, "render", "bptutor.views.rich_view.render")
 sys.argv = ["bptutor", "solve", PROBLEM]
 sys.stdout = open(os.devnull, "w")
 t = time.perf_counter()
@@ -94,15 +94,15 @@ parser = argparse.ArgumentParser(prog="bptutor solve")
 parser.add_argument("problem")
 parser.add_argument("--format", "-f", default="rich", choices=["rich", "json"])
 args = parser.parse_args()
-from bptutor.problem import load
-from bptutor.worksheet import solve
+from bptutor.files.problems import load
+from bptutor.sheet.worksheet import solve
 sheet = solve(load(args.problem))
 if args.format == "json":
-    from bptutor.render import json_view
+    from bptutor.views import json_view
     print(json_view.render(sheet))
 else:
     from rich.console import Console
-    from bptutor.render import rich_view
+    from bptutor.views import rich_view
     rich_view.render(sheet, Console(highlight=False))
 '''
 

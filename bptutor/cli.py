@@ -60,7 +60,7 @@ def user_errors():
 
 def _notation(problem, notation: Notation | None) -> str | None:
     """--notation for the worksheet; a computation graph has one notation and refuses it."""
-    from bptutor.worksheet import asked_notation
+    from bptutor.sheet.worksheet import asked_notation
 
     return asked_notation(problem, notation.value if notation else None)
 
@@ -133,8 +133,8 @@ def solve(
 ) -> None:
     """Work the exercise: forward pass, loss, backward pass and update, each step as its
     formula, the numbers substituted, and the value."""
-    from bptutor.problem import load
-    from bptutor.worksheet import solve as solve_sheet
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve as solve_sheet
 
     digits = _digits(round_, exact)
     if step and fmt is not SolveFormat.rich:
@@ -150,19 +150,19 @@ def solve(
     only_name = only.value if only else None
     diagram = not no_diagram and only is None  # the whole net belongs with the whole sheet
     if fmt is SolveFormat.json:
-        from bptutor.render import json_view
+        from bptutor.views import json_view
 
         print(json_view.render(sheet, only_name))
     elif fmt is SolveFormat.markdown:
-        from bptutor.render import markdown_view
+        from bptutor.views import markdown_view
 
         sys.stdout.write(markdown_view.render(sheet, only_name))
     elif fmt is SolveFormat.latex:
-        from bptutor.render import latex_view
+        from bptutor.views import latex_view
 
         sys.stdout.write(latex_view.render(sheet, only_name))
     else:
-        from bptutor.render import rich_view
+        from bptutor.views import rich_view
 
         if step:
             rich_view.render_stepwise(sheet, _console(no_color), only_name,
@@ -170,7 +170,7 @@ def solve(
         else:
             rich_view.render(sheet, _console(no_color), only_name, diagram)
     if save_svg or save_html:  # the terminal view, whatever --format printed
-        from bptutor.render import export
+        from bptutor.views import export
 
         with user_errors():
             export.save(sheet, only_name, diagram, no_color, save_svg, save_html)
@@ -245,9 +245,9 @@ def template(
     """An empty answers file: every step's key in order, its formula as a comment."""
     from pathlib import Path
 
-    from bptutor import answers
-    from bptutor.problem import bundled_dir, load, locate
-    from bptutor.worksheet import solve as solve_sheet
+    from bptutor.files import answers
+    from bptutor.files.problems import bundled_dir, load, locate
+    from bptutor.sheet.worksheet import solve as solve_sheet
 
     with user_errors():
         path = locate(problem)
@@ -285,10 +285,10 @@ def check(
     diagnosis), missing, invalid, unknown. Exit 0 when every answer is right, 1 otherwise."""
     import json
 
-    from bptutor import answers
-    from bptutor.grading import Grader
-    from bptutor.render import check_view
-    from bptutor.worksheet import solve as solve_sheet
+    from bptutor.files import answers
+    from bptutor.sheet.worksheet import solve as solve_sheet
+    from bptutor.tools.grading import Grader
+    from bptutor.views import check_view
 
     if fmt is CheckFormat.gradescope and len(files) != 1:
         raise typer.BadParameter("--format gradescope grades one answers file at a time")
@@ -337,7 +337,7 @@ def list_problems(
     """The bundled problems, with title and source; run any of them by name."""
     import json
 
-    from bptutor.problem import catalogue
+    from bptutor.files.problems import catalogue
 
     with user_errors():
         rows = catalogue()
@@ -393,9 +393,9 @@ def gradcheck(
     in between suspicious. Exit 1 when a gradient fails."""
     import json
 
-    from bptutor import gradcheck as checks
-    from bptutor.problem import bundled_names, load
-    from bptutor.render import gradcheck_view as view
+    from bptutor.files.problems import bundled_names, load
+    from bptutor.tools import gradcheck as checks
+    from bptutor.views import gradcheck_view as view
 
     if answers_path is not None and problem is not None:
         raise typer.BadParameter("give a problem or --answers (which names its problem), "
@@ -403,7 +403,7 @@ def gradcheck(
     console = _console(no_color)
     with user_errors():
         if answers_path is not None:
-            from bptutor import answers
+            from bptutor.files import answers
 
             written = answers.load(answers_path)
             report = checks.check_answers(answers.load_problem(written), {
@@ -457,9 +457,9 @@ def quiz(
     """Quiz yourself: each step is asked in order and marked at once, as check marks it.
     At the prompt: a number, or hint (h, ?), skip (s), quit (q). Reads one answer per line,
     so it also runs from piped input. Exit 0 when every step was answered and right."""
-    from bptutor.problem import load
-    from bptutor.quiz import Quiz
-    from bptutor.worksheet import solve as solve_sheet
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve as solve_sheet
+    from bptutor.tools.quiz import Quiz
 
     digits = _digits(round_, exact)
     with user_errors():
@@ -484,7 +484,7 @@ def print_schema(
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of problem or answers files, for editors and
     validators: hover text, completion and errors as you type."""
-    from bptutor.schema import schema_text
+    from bptutor.files.schema import schema_text
 
     sys.stdout.write(schema_text(name.value))
 
@@ -529,7 +529,7 @@ def new(
     """A fresh exam-style practice problem: one-decimal weights, lively units, no step that
     rounds to 0. Solve it with 'bptutor solve'."""
 
-    from bptutor.generate import Options, new_problem
+    from bptutor.tools.practice import Options, new_problem
 
     options = Options(shape=shape, activation=activation, loss=loss, round=round_,
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
@@ -571,9 +571,9 @@ def draw(
     """The solved network as a diagram: inputs, neurons with z, activation and error
     derivative, edges with each weight, its gradient and (with a learning rate) its new
     value. A computation graph shows its values, their gradients and an edge per use."""
-    from bptutor.problem import load
-    from bptutor.render import draw as view
-    from bptutor.worksheet import solve as solve_sheet
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve as solve_sheet
+    from bptutor.views import draw as view
 
     digits = _digits(round_, exact)
     with user_errors():
@@ -647,8 +647,8 @@ def train(
     import json
     import math
 
-    from bptutor import training
-    from bptutor.problem import load
+    from bptutor.files.problems import load
+    from bptutor.tools import training
 
     if mode is None:
         mode = TrainMode.minibatch if batch_size is not None else TrainMode.batch
@@ -674,7 +674,7 @@ def train(
     if fmt is TrainFormat.json:
         print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
-        from bptutor.render import train_view
+        from bptutor.views import train_view
 
         train_view.print_report(_console(no_color), result)
     if result.diverged_at is not None:

@@ -30,6 +30,11 @@ class BptutorError(Exception):
         return text
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """User text short enough to quote in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def write_file(path: str, text: str) -> None:
     """Write a file the user asked for; a failure is an error about that path, not a crash."""
     try:

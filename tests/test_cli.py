@@ -174,7 +174,7 @@ def test_step_needs_the_terminal_view(run):
 
 
 def test_list_names_every_bundled_problem_with_its_title(run):
-    from bptutor.problem import bundled_names, load
+    from bptutor.files.problems import bundled_names, load
 
     doc = json.loads(run("list", "-f", "json").stdout)
     assert [p["name"] for p in doc] == bundled_names()

@@ -16,9 +16,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bptutor.cli import app
-from bptutor.problem import bundled_names, load
-from bptutor.render.diagram import NetworkDiagram
-from bptutor.worksheet import solve
+from bptutor.files.problems import bundled_names, load
+from bptutor.sheet.worksheet import solve
+from bptutor.views.diagram import NetworkDiagram
 
 TANH = PROBLEMS / "tanh-chain.yaml"
 XOR = PROBLEMS / "xor.yaml"
@@ -212,7 +212,7 @@ def test_latex_batch_marks_examples():
 
 
 def test_formula_translation():
-    from bptutor.render.latex_view import Math, name_tex, number_tex, split_sum
+    from bptutor.views.latex_view import Math, name_tex, number_tex, split_sum
 
     math = Math(["x1", "x12", "e", "W2[1,3]", "h1_2", "a'b"], "L")
     assert math.expr("e^(-0.5)·x12") == r"e^{(-0.5)} \cdot x_{12}"
@@ -398,7 +398,7 @@ def test_draw_quotes_awkward_names(awkward):
 
 
 def test_label_escaping():
-    from bptutor.render.draw import dot_string, mermaid_string
+    from bptutor.views.draw import dot_string, mermaid_string
 
     assert dot_string('a "b" \\n\nc') == '"a \\"b\\" \\\\n\\nc"'
     assert mermaid_string('a"b#c<d>&`e|f\ng') == '"a#quot;b#35;c#lt;d#gt;#amp;#96;e#124;f<br>g"'

@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_located
 
 from bptutor.errors import BptutorError, Mark
-from bptutor.expression import (
+from bptutor.model.expression import (
     FUNCTIONS,
     MathError,
     Name,

@@ -11,12 +11,13 @@ import sys
 import pytest
 from conftest import PROBLEMS, ROOT
 
-from bptutor import generate
-from bptutor.generate import Options, new_problem
-from bptutor.problem import Network, bundled_names, load
-from bptutor.schema import schema_modeline
-from bptutor.worksheet import solve
-from bptutor.yamlfile import parse
+from bptutor.files.problems import bundled_names, load
+from bptutor.files.schema import schema_modeline
+from bptutor.files.yamlfile import parse
+from bptutor.model.network import Network
+from bptutor.sheet.worksheet import solve
+from bptutor.tools import practice as generate
+from bptutor.tools.practice import Options, new_problem
 
 
 def source_of(text: str) -> str:

@@ -12,10 +12,12 @@ from conftest import PROBLEMS
 from hypothesis import HealthCheck, given, settings
 from test_worksheet import assume_smooth, finite_differences, problems, term_magnitude
 
-from bptutor import gradcheck
-from bptutor.functions import Activation
-from bptutor.problem import Graph, bundled_names, load
-from bptutor.worksheet import parameters, solve
+from bptutor.files.problems import bundled_names, load
+from bptutor.model.activations import Activation
+from bptutor.model.graph import Graph
+from bptutor.sheet.network_steps import parameters
+from bptutor.sheet.worksheet import solve
+from bptutor.tools import gradcheck
 
 TANH = PROBLEMS / "tanh-chain.yaml"
 
@@ -252,7 +254,7 @@ def test_graph_gradients_by_central_and_forward_differences(run):
 
 def test_graph_with_a_wrong_local_derivative_is_caught(run, monkeypatch):
     """Every function's local derivative off by 1%: gradcheck fails the graph."""
-    from bptutor import expression
+    from bptutor.model import expression
 
     right = expression.Call.local
 

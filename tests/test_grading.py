@@ -4,7 +4,7 @@ Every expected number here is computed by the test, from the worksheet's rounded
 hand-written formulas, or by recomputing a step with the student's own numbers
 (``Step.compute``). Only the generated-problem self-test walks the grader's own mistake
 variants (``grading.mistakes``), to check that none of them is ever pinned on a right value.
-Answers files are real YAML files in tmp_path, read by ``bptutor.answers.load``; many go
+Answers files are real YAML files in tmp_path, read by ``bptutor.files.answers.load``; many go
 through the real command line (``typer.testing.CliRunner``).
 
 """
@@ -23,11 +23,11 @@ import yaml
 from typer.testing import CliRunner
 
 import bptutor.cli
-from bptutor import answers
 from bptutor.errors import BptutorError, Mark
-from bptutor.grading import Grader, mistakes
-from bptutor.problem import bundled_names, load
-from bptutor.worksheet import solve
+from bptutor.files import answers
+from bptutor.files.problems import bundled_names, load
+from bptutor.sheet.worksheet import solve
+from bptutor.tools.grading import Grader, mistakes
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"

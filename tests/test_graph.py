@@ -13,11 +13,12 @@ import re
 import pytest
 from conftest import PROBLEMS, assert_located
 
-from bptutor.expression import Call, Expr, MathError
-from bptutor.graph_steps import evaluate_output
-from bptutor.problem import Graph, load
-from bptutor.rounding import round_half_up
-from bptutor.worksheet import solve
+from bptutor.files.problems import load
+from bptutor.model.expression import Call, Expr, MathError
+from bptutor.model.graph import Graph
+from bptutor.model.rounding import round_half_up
+from bptutor.sheet.graph_steps import evaluate_output
+from bptutor.sheet.worksheet import solve
 
 EPS = 1e-6
 

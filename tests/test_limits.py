@@ -19,10 +19,13 @@ import pytest
 from conftest import assert_located
 
 from bptutor.errors import BptutorError
-from bptutor.functions import log_sigmoid, output_logs
-from bptutor.problem import Network, Validator, bundled_names, load
-from bptutor.worksheet import MAX_STEPS, build_steps, count_steps, solve
-from bptutor.yamlfile import parse
+from bptutor.files.problems import Validator, bundled_names, load
+from bptutor.files.yamlfile import parse
+from bptutor.model.activations import log_sigmoid
+from bptutor.model.losses import output_logs
+from bptutor.model.network import Network
+from bptutor.sheet.network_steps import MAX_STEPS, build_steps, count_steps
+from bptutor.sheet.worksheet import solve
 
 # -- problem size ---------------------------------------------------------------------------
 
@@ -113,7 +116,7 @@ def test_log_sigmoid():
 
 
 def test_softmax_logs_at_saturation():
-    from bptutor.functions import Activation, softmax
+    from bptutor.model.activations import Activation, softmax
 
     zs = [1000.0, -1000.0, 3.0]
     logs = output_logs([Activation("softmax")] * 3, softmax(zs), zs)

@@ -17,8 +17,8 @@ from conftest import assert_located
 from typer.testing import CliRunner
 
 from bptutor.cli import app
-from bptutor.problem import Validator
-from bptutor.yamlfile import parse
+from bptutor.files.problems import Validator
+from bptutor.files.yamlfile import parse
 
 BASE = """\
 bptutor: 1

@@ -8,11 +8,11 @@ import pytest
 from conftest import PROBLEMS
 from rich.console import Console
 
-from bptutor.answers import load as load_answers
-from bptutor.grading import Grader
-from bptutor.problem import load
-from bptutor.quiz import Quiz
-from bptutor.worksheet import solve
+from bptutor.files.answers import load as load_answers
+from bptutor.files.problems import load
+from bptutor.sheet.worksheet import solve
+from bptutor.tools.grading import Grader
+from bptutor.tools.quiz import Quiz
 
 TANH = PROBLEMS / "tanh-chain.yaml"
 

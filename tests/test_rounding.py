@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bptutor.rounding import EXACT, Rounding, round_half_up
+from bptutor.model.rounding import EXACT, Rounding, round_half_up
 
 
 def quantize(value: Decimal, digits: int) -> Decimal:

@@ -28,15 +28,16 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-import bptutor.schema
-from bptutor import problem as problem_module
+import bptutor.files.schema
 from bptutor.cli import app
 from bptutor.errors import BptutorError
-from bptutor.expression import FUNCTIONS, NAME
-from bptutor.functions import ACTIVATION_ALIASES, ACTIVATIONS, LOSSES
-from bptutor.problem import NOTATIONS, bundled_dir, load
-from bptutor.schema import KINDS, schema_modeline, schema_text, schema_url
-from bptutor.yamlfile import Map, Node, Scalar, Seq, parse, read
+from bptutor.files.problems import NOTATIONS, bundled_dir, load
+from bptutor.files.schema import KINDS, schema_modeline, schema_text, schema_url
+from bptutor.files.yamlfile import Map, Node, Scalar, Seq, parse, read
+from bptutor.files import problems as problem_module
+from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS
+from bptutor.model.expression import FUNCTIONS, NAME
+from bptutor.model.losses import LOSSES
 
 SCHEMAS = {kind: json.loads(schema_text(kind)) for kind in KINDS}
 PROBLEM = Draft202012Validator(SCHEMAS["problem"])
@@ -115,7 +116,7 @@ def test_modeline_names_the_installed_schema_file():
 def test_bundled_modeline_finds_the_schema_in_the_source_tree(path):
     first = path.read_text(encoding="utf-8").splitlines()[0]
     target = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)[1]
-    schema_file = Path(bptutor.schema.__file__).parent / "problem.schema.json"
+    schema_file = Path(bptutor.files.schema.__file__).parent / "problem.schema.json"
     assert (ROOT / "problems" / target).resolve() == schema_file.resolve()
 
 
@@ -125,7 +126,7 @@ def test_bundled_modeline_finds_the_schema_in_the_source_tree(path):
 def test_schema_command_prints_the_file(run, kind):
     result = run("schema", kind)
     assert result.exit_code == 0, result.stderr
-    path = Path(bptutor.schema.__file__).parent / f"{kind}.schema.json"
+    path = Path(bptutor.files.schema.__file__).parent / f"{kind}.schema.json"
     assert result.stdout == path.read_text(encoding="utf-8")
     assert json.loads(result.stdout) == SCHEMAS[kind]
 
@@ -142,7 +143,7 @@ def test_schema_and_template_work_from_an_installed_wheel(tmp_path):
                     str(ROOT)], check=True)
     wheel = next(tmp_path.glob("bptutor-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert {f"bptutor/schema/{kind}.schema.json" for kind in KINDS} <= set(names)
+    assert {f"bptutor/files/schema/{kind}.schema.json" for kind in KINDS} <= set(names)
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(site), str(wheel)], check=True)

@@ -14,13 +14,15 @@ from conftest import PROBLEMS, assert_located
 from hypothesis import HealthCheck, assume, given, settings
 from test_worksheet import assume_smooth, problems
 
-from bptutor import training
 from bptutor.errors import BptutorError
-from bptutor.problem import Network, Validator, bundled_names, load
-from bptutor.render.train_view import loss_chart
-from bptutor.training import Settings, boolean_name, train, with_parameters
-from bptutor.worksheet import parameters, solve
-from bptutor.yamlfile import parse
+from bptutor.files.problems import Validator, bundled_names, load
+from bptutor.files.yamlfile import parse
+from bptutor.model.network import Network
+from bptutor.sheet.network_steps import parameters
+from bptutor.sheet.worksheet import solve
+from bptutor.tools import training
+from bptutor.tools.training import Settings, boolean_name, train, with_parameters
+from bptutor.views.train_view import loss_chart
 
 XOR = PROBLEMS / "xor.yaml"
 # XOR from scratch: the weights are left out (drawn from --seed), the biases start at 0

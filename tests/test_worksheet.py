@@ -1,7 +1,7 @@
 """Property tests of the step engine (SPEC §1–§3).
 
 Random problems are written as YAML text and read by the real loader. The numeric side of
-every check is computed here, independently of ``bptutor.worksheet``: a numpy forward pass
+every check is computed here, independently of ``bptutor.sheet.worksheet``: a numpy forward pass
 and loss for the finite differences, and a plain re-implementation of the §3 rounding rules.
 """
 
@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bptutor.errors import BptutorError
-from bptutor.problem import Validator, load
-from bptutor.rounding import Rounding, round_half_up
-from bptutor.worksheet import solve
-from bptutor.yamlfile import parse
+from bptutor.files.problems import Validator, load
+from bptutor.files.yamlfile import parse
+from bptutor.model.rounding import Rounding, round_half_up
+from bptutor.sheet.worksheet import solve
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

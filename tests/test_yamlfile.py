@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bptutor.cli import app
 from bptutor.errors import BptutorError, Mark
-from bptutor.yamlfile import MAX_DEPTH, Map, Scalar, Seq, parse, read
+from bptutor.files.yamlfile import MAX_DEPTH, Map, Scalar, Seq, parse, read
 
 GOOD = """\
 bptutor: 1

@@ -1,0 +1,2 @@
+"""Reading and writing files: strict YAML, problem validation, answers files, the
+problem writer and the JSON Schemas. Builds the model; knows nothing of the sheet."""

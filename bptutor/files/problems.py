@@ -1,0 +1,615 @@
+"""Problem files: read, validate against SPEC §1, and build the network they describe.
+
+Every check points at the node that is wrong, so a student sees ``file:line:col: error: …``
+and a hint in the words of the exercise ("layer 2 has 2 neurons but weights has 3 rows").
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bptutor.errors import BptutorError, Mark, clip
+from bptutor.files.yamlfile import Map, Node, Scalar, Seq, read
+from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
+from bptutor.model.graph import Graph
+from bptutor.model.losses import LOSSES, Loss
+from bptutor.model.network import (
+    Example,
+    Layer,
+    Network,
+    default_bias_names,
+    default_weight_names,
+)
+
+if TYPE_CHECKING:
+    from bptutor.model.expression import Expr
+
+NOTATIONS = ("activation", "delta")
+_NAME = re.compile(r"[^\W\d][\w\[\],.']*")
+_TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", "network",
+             "input", "target", "examples", "learning_rate", "update_biases")
+_LAYER_KEYS = ("neurons", "activation", "alpha", "weights", "weight_names", "bias",
+               "bias_names")
+_RESERVED = {"E": "the loss"}  # names that are quantity keys of their own (SPEC §2)
+
+
+# -- finding a problem --------------------------------------------------------------------
+
+def bundled_dir() -> Path:
+    """Where the bundled problems live: inside the installed package (the wheel maps
+    problems/ to bptutor/problems), else problems/ beside the package in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "problems"
+    return installed if installed.is_dir() else package.parent / "problems"
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def catalogue() -> list[tuple[str, str, str]]:
+    """(name, title, source) of every bundled problem, for ``bptutor list``."""
+    out = []
+    for name in bundled_names():
+        problem = load(name)
+        out.append((name, problem.title, " ".join((problem.source or "").split())))
+    return out
+
+
+def locate(name: str) -> Path:
+    """A path as given, or a bundled problem by its name (``tanh-chain``)."""
+    path = Path(name)
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise BptutorError(clip(name), None, f"cannot use this file name: {exc.strerror}") from None
+    if exists or path.suffix in (".yaml", ".yml") or "/" in name:
+        return path
+    candidate = bundled_dir() / f"{name}.yaml"
+    if candidate.exists():
+        return candidate
+    close = difflib.get_close_matches(name, bundled_names(), n=1)
+    hint = f"did you mean the bundled problem {close[0]!r}?" if close else (
+        "bundled problems: " + ", ".join(bundled_names()))
+    raise BptutorError(clip(name), None, "no such file, and no bundled problem of that name",
+                       hint)
+
+
+def load(name: str | Path, untrained: bool = False) -> Network | Graph:
+    """A network, or with ``kind: graph`` a computation graph. ``untrained``: layers may
+    leave out their weights (only ``bptutor train`` allows it)."""
+    path = locate(str(name))
+    root = read(path)
+    if is_graph(root):
+        if untrained:
+            raise BptutorError(str(path), root.get("kind").mark, "a computation graph has no "
+                               "weights to train", "this command needs a network problem")
+        return GraphValidator(str(path)).graph(root)
+    return Validator(str(path), untrained).network(root)
+
+
+# -- validation ---------------------------------------------------------------------------
+
+def _suggest(word: str, choices) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class Validator:
+    def __init__(self, path: str, untrained: bool = False):
+        self.path = path
+        self.untrained = untrained  # layers may leave out weights, to be drawn by training
+        self.names: dict[str, Mark] = {}
+
+    def fail(self, node: Node | Mark | None, message: str, hint: str | None = None):
+        mark = node if isinstance(node, Mark) or node is None else node.mark
+        return BptutorError(self.path, mark, message, hint)
+
+    # small typed readers
+    def mapping(self, node: Node, what: str) -> Map:
+        if not isinstance(node, Map):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        return node
+
+    def sequence(self, node: Node, what: str) -> Seq:
+        if not isinstance(node, Seq):
+            raise self.fail(node, f"{what} must be a list, like [1, 2]")
+        return node
+
+    def number(self, node: Node, what: str) -> float:
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return float(node.value)
+        raise self.fail(node, f"{what} must be a number, not {_describe(node)}")
+
+    def numbers(self, node: Node, what: str, length: int | None = None) -> list[float]:
+        if isinstance(node, Scalar) and length == 1:
+            return [self.number(node, what)]
+        seq = self.sequence(node, what)
+        values = [self.number(item, f"each entry of {what}") for item in seq.items]
+        if length is not None and len(values) != length:
+            raise self.fail(seq, f"{what} has {_count(len(values), 'entry', 'entries')}; "
+                            f"it needs {length}")
+        return values
+
+    def text(self, node: Node, what: str) -> str:
+        if isinstance(node, Scalar) and node.value is not None and not isinstance(
+                node.value, (dict, list)):
+            return node.text
+        raise self.fail(node, f"{what} must be text")
+
+    def name(self, node: Node, what: str) -> str:
+        return self.new_name(self.text(node, what), node.mark, what)
+
+    reserved = _RESERVED
+
+    def claim(self, name: str, mark: Mark,
+              unique: str = "every name in a problem must be unique") -> str:
+        if name in self.reserved:
+            raise self.fail(mark, f"the name {name!r} is reserved for {self.reserved[name]}",
+                            "choose another name")
+        if name in self.names:
+            raise self.fail(mark, f"the name {clip(name)!r} is used twice",
+                            f"first used on line {self.names[name].line}; {unique}")
+        self.names[name] = mark
+        return name
+
+    def check_keys(self, node: Map, allowed, what: str) -> None:
+        for key in node.items:
+            if key not in allowed:
+                raise self.fail(node.key_marks[key], f"unknown key {clip(key)!r} in {what}",
+                                _suggest(key, allowed) or "allowed: " + ", ".join(allowed))
+
+    def require(self, node: Map, key: str, what: str, hint: str | None = None) -> Node:
+        value = node.get(key)
+        if value is None:
+            raise self.fail(node, f"{what} is missing {key!r}", hint)
+        return value
+
+    def names_or_count(self, node: Node, what: str, default) -> tuple[list[str], list[Mark]]:
+        if isinstance(node, Scalar) and isinstance(node.value, int) and not isinstance(
+                node.value, bool):
+            if not 1 <= node.value <= 10_000:
+                raise self.fail(node, f"{what} must be between 1 and 10000")
+            count = node.value
+            return [default(j, count) for j in range(1, count + 1)], [node.mark] * count
+        seq = self.sequence(node, f"{what} (names, or a count)")
+        if not seq.items:
+            raise self.fail(seq, f"{what} is empty")
+        return [self.text(item, f"a name in {what}") for item in seq.items], \
+            [item.mark for item in seq.items]
+
+    # the problem
+    def network(self, root: Node) -> Network:
+        if isinstance(root, Scalar) and root.value is None:
+            raise self.fail(root, "the file holds no problem", "start with 'bptutor: 1'")
+        top = self.mapping(root, "a problem file")
+        kind = top.get("kind")  # before the keys: a misspelt kind would blame them instead
+        if kind is not None and self.text(kind, "kind") != "network":
+            if kind.text == "graph":
+                raise self.fail(kind, "a computation graph is not a network problem",
+                                "read it with problem.load")
+            raise self.fail(kind, f"unknown kind {clip(kind.text)!r}",
+                            _suggest(kind.text, ("network", "graph")) or "kinds: network, graph")
+        self.check_keys(top, _TOP_KEYS, "the problem")
+        version = self.require(top, "bptutor", "the problem", "add 'bptutor: 1' as the first line")
+        if not (isinstance(version, Scalar) and version.value == 1
+                and not isinstance(version.value, bool)):
+            problem = ("the format version is missing" if _absent(version)
+                       else f"unsupported format version {_describe(version)}")
+            raise self.fail(version, problem, "this bptutor reads 'bptutor: 1'")
+        title = Path(self.path).stem
+        if "title" in top.items:
+            title = self.text(top.items["title"], "title")
+        source = self.text(top.get("source"), "source") if "source" in top.items else None
+        digits = None
+        if not _absent(top.get("round")):
+            digits = self.digits(top.items["round"])
+        notation = "activation"
+        if "notation" in top.items:
+            notation = self.choice(top.items["notation"], NOTATIONS, "notation")
+        loss_node = self.require(top, "loss", "the problem", "losses: " + ", ".join(LOSSES))
+        loss = Loss(self.choice(loss_node, LOSSES, "loss"))
+
+        net = self.mapping(self.require(top, "network", "the problem"), "network")
+        self.check_keys(net, ("inputs", "layers"), "network")
+        inputs, input_marks = self.names_or_count(
+            self.require(net, "inputs", "network"), "inputs", lambda j, n: f"x{j}")
+        for name, mark in zip(inputs, input_marks):
+            self.new_name(name, mark, "an input")
+        layer_nodes = self.sequence(self.require(net, "layers", "network"), "layers")
+        if not layer_nodes.items:
+            raise self.fail(layer_nodes, "a network needs at least one layer")
+        layers: list[Layer] = []
+        width = len(inputs)
+        for k, node in enumerate(layer_nodes.items, start=1):
+            last = k == len(layer_nodes.items)
+            layers.append(self.layer(node, k, width, last))
+            width = len(layers[-1].neurons)
+
+        outputs = layers[-1].neurons
+        examples = self.examples(top, len(inputs), outputs, loss)
+        rate = None
+        if not _absent(top.get("learning_rate")):
+            rate = self.number(top.items["learning_rate"], "learning_rate")
+            if rate <= 0:
+                raise self.fail(top.items["learning_rate"], "learning_rate must be positive")
+        update_biases = True
+        if "update_biases" in top.items:
+            node = top.items["update_biases"]
+            if not (isinstance(node, Scalar) and isinstance(node.value, bool)):
+                raise self.fail(node, "update_biases must be true or false")
+            update_biases = node.value
+        marks = {key: top.key_marks[key] for key in top.items}
+        return Network(self.path, title, source, digits, notation, loss, inputs, layers,
+                       examples, rate, update_biases, marks)
+
+    def digits(self, node: Node) -> int:
+        if not (isinstance(node, Scalar) and isinstance(node.value, int)
+                and not isinstance(node.value, bool) and 0 <= node.value <= 12):
+            raise self.fail(node, "round must be a whole number of decimals from 0 to 12",
+                            "leave it out (or write 'round: null') to compute exactly")
+        return node.value
+
+    def choice(self, node: Node, choices, what: str) -> str:
+        value = self.text(node, what)
+        if value not in choices:
+            raise self.fail(node, f"unknown {what} {clip(value)!r}",
+                            _suggest(value, choices) or "choose one of: " + ", ".join(choices))
+        return value
+
+    def new_name(self, name: str, mark: Mark, what: str) -> str:
+        """A name the user wrote: well-formed, and not used before."""
+        if not _NAME.fullmatch(name):
+            raise self.fail(mark, f"{clip(name)!r} is not a usable name for {what}",
+                            "names start with a letter and hold letters, digits, _ [ ] , . '")
+        return self.claim(name, mark)
+
+    def layer(self, node: Node, k: int, width: int, last: bool) -> Layer:
+        what = f"layer {k}"
+        layer = self.mapping(node, what)
+        self.check_keys(layer, _LAYER_KEYS, what)
+
+        def default(j: int, n: int) -> str:
+            if not last:
+                return f"h{k}_{j}"
+            return "y" if n == 1 else f"y{j}"
+
+        neurons_node = self.require(layer, "neurons", what)
+        neurons, marks = self.names_or_count(neurons_node, f"{what} neurons", default)
+        for name, mark in zip(neurons, marks):
+            self.new_name(name, mark, "a neuron")
+        n = len(neurons)
+        activations = self.activations(layer, what, n, last)
+
+        if "weights" not in layer.items:
+            if not self.untrained:
+                raise self.fail(layer, f"{what} has no weights: give them, or run "
+                                "'bptutor train' with --save",
+                                f"one row per neuron, each with {_count(width, 'weight')}; "
+                                "'bptutor train FILE --save NEW' draws them from --seed, "
+                                "trains, and writes them out")
+            weights, weights_node = [[math.nan] * width for _ in range(n)], layer
+        else:
+            weights_node = self.sequence(layer.items["weights"], f"{what} weights")
+            weights = self.weight_rows(weights_node, what, neurons, width)
+
+        if "weight_names" in layer.items:
+            names_node = self.sequence(layer.items["weight_names"], f"{what} weight_names")
+            if len(names_node.items) != n:
+                raise self.fail(names_node, f"{what} weight_names has "
+                                f"{_count(len(names_node.items), 'row')}; weights has {n}",
+                                "weight_names has the same shape as weights")
+            weight_names = []
+            for j, row in enumerate(names_node.items, start=1):
+                row_seq = self.sequence(row, f"row {j} of {what} weight_names")
+                if len(row_seq.items) != width:
+                    raise self.fail(row_seq, f"row {j} of {what} weight_names has "
+                                    f"{_count(len(row_seq.items), 'entry', 'entries')}; "
+                                    f"weights has {width}",
+                                    "weight_names has the same shape as weights")
+                weight_names.append([self.name(item, "a weight") for item in row_seq.items])
+        else:
+            weight_names = [[self.claim(w, weights_node.mark) for w in row]
+                            for row in default_weight_names(k, n, width)]
+
+        bias = bias_names = None
+        bias_node = layer.get("bias")
+        no_bias = bias_node is None or (isinstance(bias_node, Scalar) and bias_node.value is None)
+        if not no_bias:
+            if isinstance(bias_node, Scalar):
+                bias = [self.number(bias_node, f"{what} bias")] * n
+            else:
+                bias = self.numbers(bias_node, f"{what} bias", n)
+            if "bias_names" in layer.items:
+                names_node = self.sequence(layer.items["bias_names"], f"{what} bias_names")
+                if len(names_node.items) != n:
+                    raise self.fail(names_node, f"{what} bias_names has "
+                                    f"{_count(len(names_node.items), 'entry', 'entries')}; "
+                                    f"the layer has {_count(n, 'neuron')}")
+                bias_names = [self.name(item, "a bias") for item in names_node.items]
+            else:
+                mark = layer.key_marks["bias"]
+                bias_names = [self.claim(b, mark) for b in default_bias_names(k, n)]
+        elif "bias_names" in layer.items:
+            raise self.fail(layer.key_marks["bias_names"], f"{what} has bias_names but no bias")
+        return Layer(k, neurons, activations, weights, weight_names, bias, bias_names,
+                     "weights" in layer.items)
+
+    def weight_rows(self, weights_node: Seq, what: str, neurons: list[str],
+                    width: int) -> list[list[float]]:
+        n = len(neurons)
+        rows = weights_node.items
+        if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
+            raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",
+                            f"for one neuron write the row inside brackets: "
+                            f"[[{', '.join(clip(row.text, 12) for row in rows[:4])}"
+                            f"{', …' if len(rows) > 4 else ''}]]")
+        if len(rows) != n:
+            raise self.fail(weights_node, f"{what} has {_count(n, 'neuron')} but weights has "
+                            f"{_count(len(rows), 'row')}",
+                            f"write one row per neuron, each with {_count(width, 'weight')} "
+                            "(one per unit of the layer before)")
+        weights = []
+        for j, row in enumerate(rows, start=1):
+            row_seq = self.sequence(row, f"row {j} of {what} weights")
+            if len(row_seq.items) != width:
+                raise self.fail(row_seq, f"row {j} of {what} weights (into {clip(neurons[j - 1])})"
+                                f" has {_count(len(row_seq.items), 'entry', 'entries')}; it needs "
+                                f"{width}, one per unit of the layer before",
+                                "each row holds the weights into one neuron, one per unit of "
+                                "the layer before (W·x + b)")
+            weights.append([self.number(w, f"a weight in {what}") for w in row_seq.items])
+        return weights
+
+    def alpha_used(self, layer: Map, names: list[str]) -> None:
+        if "alpha" in layer.items and "leaky_relu" not in names:
+            raise self.fail(layer.key_marks["alpha"], "alpha applies to leaky_relu only",
+                            "leave it out, or use 'activation: leaky_relu'")
+
+    def activations(self, layer: Map, what: str, n: int, last: bool) -> list[Activation]:
+        node = self.require(layer, "activation", what, "activations: " + ", ".join(ACTIVATIONS))
+        alpha = 0.01
+        if "alpha" in layer.items:
+            alpha = self.number(layer.items["alpha"], "alpha")
+        if isinstance(node, Seq):
+            if len(node.items) != n:
+                raise self.fail(node, f"{what} has {_count(n, 'neuron')} but "
+                                f"{_count(len(node.items), 'activation')}",
+                                "give one activation for the layer, or one per neuron")
+            names = [self.activation_name(item) for item in node.items]
+            if "softmax" in names:
+                raise self.fail(node, "softmax applies to a whole layer",
+                                "write 'activation: softmax' for the output layer")
+            self.alpha_used(layer, names)
+            return [Activation(name, alpha) for name in names]
+        name = self.activation_name(node)
+        self.alpha_used(layer, [name])
+        if name == "softmax" and not last:
+            raise self.fail(node, "softmax is only allowed on the output layer")
+        return [Activation(name, alpha)] * n
+
+    def activation_name(self, node: Node) -> str:
+        value = self.text(node, "activation")
+        value = ACTIVATION_ALIASES.get(value, value)
+        if value not in ACTIVATIONS:
+            raise self.fail(node, f"unknown activation {clip(node.text)!r}",
+                            _suggest(value, ACTIVATIONS + tuple(ACTIVATION_ALIASES))
+                            or "activations: " + ", ".join(ACTIVATIONS))
+        return value
+
+    def examples(self, top: Map, width: int, outputs: list[str], loss: Loss) -> list[Example]:
+        if "examples" in top.items:
+            for key in ("input", "target"):
+                if key in top.items:
+                    raise self.fail(top.key_marks[key], f"give either {key!r} or 'examples', "
+                                    "not both")
+            seq = self.sequence(top.items["examples"], "examples")
+            if not seq.items:
+                raise self.fail(seq, "examples is empty")
+            result = []
+            for k, item in enumerate(seq.items, start=1):
+                example = self.mapping(item, f"example {k}")
+                self.check_keys(example, ("input", "target"), f"example {k}")
+                result.append(self.example(example, f"example {k}", width, outputs, loss))
+            return result
+        if "input" not in top.items and "target" not in top.items:
+            raise self.fail(top, "the problem has no 'input' and 'target' (or 'examples')",
+                            f"add e.g. 'input: {[1] * width}' and 'target: {[1] * len(outputs)}'")
+        return [self.example(top, "the problem", width, outputs, loss)]
+
+    def example(self, node: Map, what: str, width: int, outputs: list[str], loss: Loss) -> Example:
+        inputs = self.numbers(self.require(node, "input", what), "input", width)
+        target_node = self.require(node, "target", what,
+                                   f"one target per output neuron ({', '.join(outputs)})")
+        if isinstance(target_node, Scalar) and isinstance(target_node.value, str):
+            if loss.name != "cross_entropy":
+                raise self.fail(target_node, "a target given by name needs loss: cross_entropy",
+                                "otherwise write the numbers, one per output "
+                                f"({', '.join(outputs)})")
+            if target_node.value not in outputs:
+                raise self.fail(target_node, f"{clip(target_node.value)!r} is not an output neuron",
+                                _suggest(target_node.value, outputs)
+                                or "outputs: " + ", ".join(outputs))
+            targets = [1.0 if name == target_node.value else 0.0 for name in outputs]
+        else:
+            targets = self.numbers(target_node, "target", len(outputs))
+        if loss.name == "binary_cross_entropy" and any(not 0 <= t <= 1 for t in targets):
+            raise self.fail(target_node, "binary cross-entropy targets lie between 0 and 1")
+        return Example(inputs, targets)
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Scalar):
+        return "nothing" if node.value is None else repr(clip(node.text))
+    return "a list" if isinstance(node, Seq) else "a mapping"
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _absent(node: Node | None) -> bool:
+    """A key left out, or written with no value (``round:`` or ``round: null``)."""
+    return node is None or (isinstance(node, Scalar) and node.value is None)
+
+
+# -- computation graphs (kind: graph) ---------------------------------------------------------
+
+_GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output")
+
+
+def is_graph(root: Node) -> bool:
+    kind = root.get("kind") if isinstance(root, Map) else None
+    return isinstance(kind, Scalar) and kind.text == "graph"
+
+
+class GraphValidator(Validator):
+    """The checks of a ``kind: graph`` file; names are identifiers such as a, x1, dot."""
+
+    reserved: dict[str, str] = {}  # no E in a graph: its loss is the output node
+
+    def graph(self, root: Node) -> Graph:
+        top = self.mapping(root, "a problem file")
+        for key in top.items:
+            if key not in _GRAPH_KEYS:
+                hint = _suggest(key, _GRAPH_KEYS) or "a graph problem has: " + ", ".join(
+                    _GRAPH_KEYS)
+                if key in _TOP_KEYS:
+                    hint = f"{key!r} belongs to network problems; {hint}"
+                raise self.fail(top.key_marks[key], f"unknown key {clip(key)!r} in a graph "
+                                "problem", hint)
+        version = top.get("bptutor")
+        if not (isinstance(version, Scalar) and version.value == 1
+                and not isinstance(version.value, bool)):
+            problem = ("the format version is missing" if _absent(version)
+                       else f"unsupported format version {_describe(version)}")
+            raise self.fail(version or top, problem, "this bptutor reads 'bptutor: 1'")
+        title = self.text(top.items["title"], "title") if "title" in top.items else Path(
+            self.path).stem
+        source = self.text(top.get("source"), "source") if "source" in top.items else None
+        digits = None if _absent(top.get("round")) else self.digits(top.items["round"])
+        places: dict[str, Mark] = {}
+        inputs = self.graph_inputs(top, places)
+        nodes = self.graph_nodes(top, inputs, places)
+        output = self.graph_output(top, inputs, nodes)
+        marks = {key: top.key_marks[key] for key in top.items}
+        return Graph(self.path, title, source, digits, inputs, nodes, output, marks, places)
+
+    def graph_name(self, name: str, mark: Mark, what: str) -> str:
+        from bptutor.model.expression import FUNCTIONS, NAME  # only graphs pay for the parser
+
+        if not NAME.fullmatch(name):
+            raise self.fail(mark, f"{clip(name)!r} is not a usable name for {what}",
+                            "in a graph, names start with a letter and hold letters, digits "
+                            "and _ (like x1 or dot)")
+        if name in FUNCTIONS:
+            raise self.fail(mark, f"{name!r} is the name of a function", "choose another name")
+        return self.claim(name, mark, "inputs and nodes need different names")
+
+    def graph_inputs(self, top: Map, places: dict[str, Mark]) -> dict[str, float]:
+        node = self.require(top, "inputs", "the graph problem", "e.g. inputs: {a: 3, b: 1}")
+        if not isinstance(node, Map):
+            raise self.fail(node, "inputs must map each input's name to its value",
+                            "e.g. inputs: {a: 3, b: 1}")
+        inputs = {}
+        for name, value in node.items.items():
+            self.graph_name(name, node.key_marks[name], "an input")
+            inputs[name] = self.number(value, f"input {name}")
+            places[name] = value.mark
+        return inputs
+
+    def graph_nodes(self, top: Map, inputs: dict[str, float],
+                    places: dict[str, Mark]) -> dict[str, Expr]:
+        node = self.require(top, "nodes", "the graph problem", "e.g. nodes: {d: 2*b, L: a + d}")
+        if not isinstance(node, Map) or not node.items:
+            raise self.fail(node, "nodes must map each node's name to its expression, in order",
+                            "e.g. nodes: {d: 2*b, L: a + d}")
+        names, defined = list(node.items), set(inputs)
+        nodes: dict[str, Expr] = {}
+        for k, (name, value) in enumerate(node.items.items()):
+            self.graph_name(name, node.key_marks[name], "a node")
+            nodes[name] = self.expression(value, name, defined, names[k:])
+            places[name] = value.mark
+            defined.add(name)
+        used = set().union(*(expr.names for expr in nodes.values()))
+        for name in inputs:
+            if name not in used:
+                raise self.fail(self.names[name], f"input {name!r} is not used by any node",
+                                "use it in a node, or remove it")
+        return nodes
+
+    def expression(self, node: Node, name: str, defined: set[str], later: list[str]) -> Expr:
+        from bptutor.model.expression import Num, parse
+
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(
+                node.value, bool):
+            return Num(float(node.value), node.mark)
+        if not (isinstance(node, Scalar) and isinstance(node.value, str)):
+            raise self.fail(node, f"node {name!r} needs an expression, like 'a + 2*b', or a "
+                            f"number, not {_describe(node)}")
+        return parse(node.value, self.path, self.where(node), defined, later)
+
+    def graph_output(self, top: Map, inputs: dict[str, float], nodes: dict[str, Expr]) -> str:
+        node = top.get("output")
+        if _absent(node):
+            return list(nodes)[-1]
+        name = self.text(node, "output")
+        if name not in nodes:
+            hint = (f"{name!r} is an input; the output is one of the nodes" if name in inputs
+                    else _suggest(name, nodes) or "nodes: " + ", ".join(nodes))
+            raise self.fail(node, f"the output {clip(name)!r} is not a node", hint)
+        return name
+
+    def where(self, node: Scalar):
+        """Character i of a scalar's text → its place in the file: exact for a plain scalar
+        on one line; found line by line in the file for quoted, block and folded scalars."""
+        segments = _segments(node, self.source_lines())
+
+        def at(i: int) -> Mark:
+            offset, line, col = max((s for s in segments if s[0] <= i), default=segments[0])
+            return Mark(line, col + max(i - offset, 0))
+
+        return at
+
+    def source_lines(self) -> list[str] | None:
+        if not hasattr(self, "_lines"):
+            try:
+                text = Path(self.path).read_text(encoding="utf-8-sig")
+                self._lines = re.split(r"\r\n|\r|\n", text)
+            except (OSError, UnicodeDecodeError):
+                self._lines = None
+        return self._lines
+
+
+def _segments(node: Scalar, lines: list[str] | None) -> list[tuple[int, int, int]]:
+    """(offset in the scalar's text, line, column) where each written line of it starts."""
+    line, col, text = node.mark.line, node.mark.col, node.text
+    if lines is None or line > len(lines):
+        return [(0, line, col + node.quoted)]
+    first = lines[line - 1][col - 1:]
+    if node.quoted and first[:1] in ("'", '"'):
+        first, col = first[1:], col + 1
+    elif node.quoted and first[:1] in ("|", ">"):
+        first = ""  # a block scalar starts on the next line
+    rows = [(line, col, first)] + [(n + 1, len(row) - len(row.lstrip()) + 1, row.strip())
+                                   for n, row in enumerate(lines[line:line + 200], start=line)]
+    segments, cursor = [], 0
+    for row, column, written in rows:
+        while cursor < len(text) and text[cursor].isspace():
+            cursor += 1
+        if cursor >= len(text):
+            break
+        n = len(os.path.commonprefix([written, text[cursor:]]))
+        if n == 0:
+            if written:
+                break
+            continue
+        segments.append((cursor, row, column))
+        cursor += n
+    return segments or [(0, line, col)]

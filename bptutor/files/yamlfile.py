@@ -1,0 +1,209 @@
+"""A strict YAML reader that keeps the line and column of every value.
+
+Problem and answers files are typed by hand, so every error must point at a place. We build
+our own small tree straight from PyYAML's event stream: that lets us reject what a hand-written
+exercise never needs (anchors, aliases, tags, duplicate keys, several documents) and keep each
+scalar's text exactly as written (``-0.60`` keeps its two decimals for the grader).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bptutor.errors import BptutorError, Mark, clip
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64  # lists and mappings nested deeper than this are no exercise (and would recurse)
+
+_INT = re.compile(r"[-+]?[0-9]+")
+# each digit can match one way only: an ambiguous split of a digit run ([0-9]+\.?[0-9]*)
+# backtracks quadratically, minutes for a 100,000-digit scalar that ends in a letter
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_NON_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+@dataclass
+class Scalar:
+    value: object  # str, int, float, bool or None
+    text: str  # the characters as written
+    mark: Mark
+    quoted: bool = False
+
+
+@dataclass
+class Seq:
+    items: list[Node]
+    mark: Mark
+
+
+@dataclass
+class Map:
+    items: dict[str, Node]
+    mark: Mark
+    key_marks: dict[str, Mark] = field(default_factory=dict)
+
+    def get(self, key: str) -> Node | None:
+        return self.items.get(key)
+
+
+Node = Scalar | Seq | Map
+
+
+def _mark(event: yaml.Event) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _resolve(text: str, quoted: bool) -> object:
+    """Plain scalars become numbers, booleans or null; ``1e-3`` is a number (YAML 1.2 style)."""
+    if quoted:
+        return text
+    if text in _NULL:
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        # an integer beyond the float range cannot be computed with (and Python refuses to
+        # convert very long digit strings): it becomes infinite and is rejected below
+        if len(text.lstrip("+-").lstrip("0")) > 309 or abs(int(text)) > sys.float_info.max:
+            return math.inf
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _NON_FINITE.fullmatch(text):
+        return math.nan  # rejected by the reader below with a clear message
+    return text
+
+
+class _Reader:
+    def __init__(self, path: str, events, finite: bool = True):
+        self.path = path
+        self.events = events
+        self.depth = 0
+        self.finite = finite
+
+    def fail(self, event: yaml.Event, message: str, hint: str | None = None) -> BptutorError:
+        return BptutorError(self.path, _mark(event), message, hint)
+
+    def node(self, event: yaml.Event) -> Node:
+        if isinstance(event, yaml.AliasEvent):
+            raise self.fail(event, "aliases (*name) are not allowed", "write the value out again")
+        if getattr(event, "anchor", None) is not None:
+            raise self.fail(event, "anchors (&name) are not allowed", "write the value out in full")
+        if getattr(event, "tag", None) is not None:
+            tag = re.sub(r"^tag:yaml\.org,2002:", "!!", event.tag)  # as it was written
+            raise self.fail(event, f"tags such as {clip(tag, 80)!r} are not allowed",
+                            "remove the tag; plain numbers, names and lists are enough")
+        if isinstance(event, yaml.ScalarEvent):
+            quoted = event.style is not None and event.style != ""
+            value = _resolve(event.value, quoted)
+            if self.finite and isinstance(value, float) and not math.isfinite(value):
+                if _NON_FINITE.fullmatch(event.value):
+                    raise self.fail(event, f"{event.value} is not a finite number")
+                raise self.fail(event, f"{clip(event.value)} is too large to compute with")
+            return Scalar(value, event.value, _mark(event), quoted)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if self.depth >= MAX_DEPTH:
+                raise self.fail(event, f"lists and mappings are nested more than {MAX_DEPTH} "
+                                "deep", "an exercise file needs only a few levels, like [[1, 2]]")
+            self.depth += 1
+            try:
+                return self.collection(event)
+            finally:
+                self.depth -= 1
+        raise self.fail(event, "unexpected YAML structure")
+
+    def collection(self, event: yaml.Event) -> Node:
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            for item in self.events:
+                if isinstance(item, yaml.SequenceEndEvent):
+                    return Seq(items, _mark(event))
+                items.append(self.node(item))
+        if isinstance(event, yaml.MappingStartEvent):
+            result = Map({}, _mark(event))
+            for key_event in self.events:
+                if isinstance(key_event, yaml.MappingEndEvent):
+                    return result
+                key = self.node(key_event)
+                if not isinstance(key, Scalar):
+                    raise self.fail(key_event, "a key must be a plain name")
+                if key.text in result.items:
+                    first = result.key_marks[key.text]
+                    raise self.fail(key_event, f"duplicate key {clip(key.text)!r}",
+                                    f"it is already set on line {first.line}")
+                result.key_marks[key.text] = key.mark
+                result.items[key.text] = self.node(next(self.events))
+        raise self.fail(event, "unexpected end of the YAML structure")  # the parser says first
+
+
+def _events(text: str, path: str):
+    """PyYAML's events, one at a time (a document nested too deep stops early; libyaml takes
+    quadratic time over deep nesting), with its errors turned into located BptutorErrors."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        yield from yaml.parse(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark()
+        message = " ".join(filter(None, [exc.context, exc.problem])) or "not valid YAML"
+        raise BptutorError(path, where, f"not valid YAML: {message}") from None
+    except yaml.reader.ReaderError as exc:  # a control character the reader refuses
+        if not isinstance(exc.character, int):
+            raise BptutorError(path, Mark(), f"not valid YAML: {exc.reason}") from None
+        # its position counts bytes (libyaml) or characters: find the character instead
+        lines = re.split(r"\r\n|\r|\n", text[: max(text.find(chr(exc.character)), 0)])
+        raise BptutorError(path, Mark(len(lines), len(lines[-1]) + 1),
+                           f"the file holds the control character U+{exc.character:04X}, which "
+                           "YAML does not allow", "delete it, or retype the line") from None
+    except yaml.YAMLError as exc:
+        raise BptutorError(path, Mark(), f"not valid YAML: {exc}") from None
+
+
+def parse(text: str, path: str, finite: bool = True) -> Node:
+    """Parse one YAML document into marked nodes; any problem is a BptutorError.
+
+    ``finite=False`` keeps non-finite and out-of-range numbers (as inf or nan, their text as
+    written) instead of refusing them: an answers file marks such an answer ``invalid``."""
+    events = _events(text, path)
+    next(events)  # StreamStart
+    start = next(events)
+    if isinstance(start, yaml.StreamEndEvent):
+        raise BptutorError(path, Mark(), "the file is empty")
+    root = _Reader(path, events, finite).node(next(events))
+    next(events)  # DocumentEnd
+    second = next(events)
+    if isinstance(second, yaml.DocumentStartEvent):
+        raise BptutorError(path, _mark(second), "the file holds more than one YAML document",
+                           "remove the second '---' and what follows it")
+    return root
+
+
+def read(path: Path | str, finite: bool = True) -> Node:
+    """Read and parse a file; missing, unreadable, binary or oversized files are errors."""
+    name = str(path)
+    try:
+        with open(path, "rb") as stream:  # read no more than the limit: /dev/zero never ends
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise BptutorError(name, None, "no such file") from None
+    except IsADirectoryError:
+        raise BptutorError(name, None, "this is a folder, not a file") from None
+    except OSError as exc:
+        raise BptutorError(name, None, f"cannot read the file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BptutorError(name, None, f"the file is larger than the limit of {MAX_FILE_BYTES:,} "
+                           "bytes", "an exercise file is a few kilobytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BptutorError(name, Mark(line, 1), "the file is not UTF-8 text") from None
+    return parse(text, name, finite)

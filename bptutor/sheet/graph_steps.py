@@ -1,0 +1,115 @@
+"""The steps of a computation-graph problem (SPEC §1 ``kind: graph``), as worksheet ops.
+
+Forward: one step per node, its expression with the (rounded) values substituted. Backward,
+in reverse order, a step ``dL/dv`` for every node and input v that the output L depends on:
+the sum over the nodes u that use v of dL/du · ∂u/∂v, where the local derivative ∂u/∂v is
+computed inline from the rounded values, as σ′ is on a network sheet (written from u's own
+value where u's expression is one function: σ(z) → u·(1 - u), exp(x) → u). Like a hidden
+neuron's error (SPEC §3 rule 4), each term of a sum is rounded, then the sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bptutor.model.expression import ADD, Expr, Name, Num, derivative, ordered_names, write
+from bptutor.model.graph import Graph
+from bptutor.sheet.ops import Product, Ref, Step, Sum
+
+
+class NodeValue:
+    """A node's value: its expression, from the values of the names it reads."""
+
+    def __init__(self, expr: Expr):
+        self.expr = expr
+        self.inputs = ordered_names(expr)
+        self.formula = write(expr)
+
+    def value(self, v, R):
+        return self.expr.value(dict(zip(self.inputs, v)))
+
+    def text(self, v, t, R):
+        return write(self.expr, dict(zip(self.inputs, t)))
+
+
+class Local:
+    """∂u/∂v as a factor of a term (``slot`` "factor"), a term of a sum ("term"), or the
+    whole step ("alone"); bracketed where its slot needs it: dL/de·(1 - e²)."""
+
+    def __init__(self, expr: Expr, slot: str):
+        self.expr, self.slot = expr, slot
+        self.inputs = ordered_names(expr)
+        self.formula = self._place(write(expr))
+
+    def _place(self, text: str) -> str:
+        if self.slot != "alone" and (self.expr.prec <= ADD or text.startswith("-")):
+            return f"({text})"
+        return text
+
+    def value(self, v, R):
+        return self.expr.value(dict(zip(self.inputs, v)))
+
+    def text(self, v, t, R):
+        return self._place(write(self.expr, dict(zip(self.inputs, t))))
+
+
+def gradient_key(graph: Graph, name: str) -> str:
+    return f"d{graph.output}/d{name}"
+
+
+def depends(graph: Graph) -> set[str]:
+    """The inputs and nodes the output depends on (the output itself included)."""
+    needed = {graph.output}
+    for name in reversed(list(graph.nodes)):
+        if name in needed:
+            needed |= graph.nodes[name].names
+    return needed
+
+
+def build_steps(graph: Graph) -> tuple[list[Step], dict[str, float]]:
+    """Forward steps for every node, then backward steps in reverse order."""
+    steps = [Step(name, "node", "forward", None, NodeValue(expr))
+             for name, expr in graph.nodes.items()]
+    needed = depends(graph)
+    order = [name for name in [*graph.inputs, *graph.nodes] if name in needed]
+    users = {v: [u for u in graph.nodes if u in needed and v in graph.nodes[u].names]
+             for v in order}
+    for v in reversed(order):
+        if v == graph.output:
+            continue  # dL/dL = 1 is not a step
+        steps.append(Step(gradient_key(graph, v), "gradient", "backward", None,
+                          _gradient(graph, v, users[v])))
+    return steps, dict(graph.inputs)
+
+
+def _gradient(graph: Graph, v: str, users: list[str]):
+    """Σ over the nodes u using v of dL/du · ∂u/∂v (no dL/dL factor when u is L)."""
+    alone = len(users) == 1
+    terms = []
+    for u in users:
+        local = derivative(graph.nodes[u], v, Name(u))
+        if u == graph.output:
+            terms.append(Product([Local(local, "alone" if alone else "term")]))
+        else:  # a local derivative of 1 is not written, as σ′ = 1 is not on a network sheet
+            key = gradient_key(graph, u)
+            factors = [] if _one(local) else [Local(local, "factor")]
+            terms.append(Product([Ref(key, key), *factors]))
+    return terms[0] if alone else Sum(terms, round_terms=True)
+
+
+def _one(e: Expr) -> bool:
+    return isinstance(e, Num) and e.number == 1
+
+
+def forward(graph: Graph, inputs: Mapping[str, float]) -> dict[str, float]:
+    """Every input and node value, exactly (float64, no rounding), from ``inputs`` (one
+    value per input name). Raises ``expression.MathError`` where a value is undefined."""
+    values = {name: float(inputs[name]) for name in graph.inputs}
+    for name, expr in graph.nodes.items():
+        values[name] = expr.value(values)
+    return values
+
+
+def evaluate_output(graph: Graph, inputs: Mapping[str, float]) -> float:
+    """The output's exact value from the inputs: what finite differences perturb."""
+    return forward(graph, inputs)[graph.output]

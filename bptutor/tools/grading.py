@@ -1,0 +1,339 @@
+"""Marking a student's answers as a careful human marker would (SPEC §4).
+
+Each answer is compared with the worksheet's step of the same key. A number that is not
+right may still earn the point: through a legitimate rounding path (``accepted``), or
+because it is right from the student's own earlier numbers (``follow_through``). A wrong
+number gets a diagnosis when one known mistake explains it: the mistake is applied to the
+step's own formula (its op tree) and recomputed — never looked up in a table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bptutor.files.answers import Answer, AnswersFile
+from bptutor.model.activations import sigmoid
+from bptutor.model.rounding import show_exact
+from bptutor.sheet.ops import Product, Slope, Step, Sum, Update
+from bptutor.sheet.worksheet import Worksheet
+from bptutor.sheet.worksheet import solve as solve_sheet
+from bptutor.views import selected
+
+EARNS_POINT = ("correct", "accepted", "follow_through")
+
+DIAGNOSES = {
+    "missing_term": "a term of the sum is left out",
+    "missing_derivative": "the activation derivative σ′ is missing",
+    "derivative_at_activation": "σ′ is taken at the activation instead of the preactivation",
+    "wrong_activation_derivative": "the derivative of the wrong activation is used",
+    "update_sign": "the update adds η·gradient instead of subtracting it",
+    "factor2": "a factor 2 is dropped or added",
+    "sign": "the sign is flipped",
+    "decimal_shift": "the decimal point is shifted",
+}
+
+
+@dataclass
+class Item:
+    key: str
+    given: float | str | None
+    expected: float | None
+    exact: float | None
+    verdict: str
+    message: str = ""
+    diagnosis: str | None = None
+    because: str | None = None
+    step: Step | None = None
+
+    def as_json(self) -> dict:
+        data = {"key": self.key, "given": self.given, "expected": self.expected,
+                "exact": self.exact, "verdict": self.verdict, "message": self.message}
+        if self.diagnosis:
+            data["diagnosis"] = self.diagnosis
+        if self.because:
+            data["because"] = self.because
+        return data
+
+
+@dataclass
+class Report:
+    path: str
+    student: str | None
+    sheet: Worksheet
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def max_score(self) -> int:
+        return sum(1 for item in self.items if item.verdict != "unknown")
+
+    @property
+    def score(self) -> int:
+        return sum(1 for item in self.items if item.verdict in EARNS_POINT)
+
+    @property
+    def all_right(self) -> bool:
+        return self.score == self.max_score
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "score": self.score, "max_score": self.max_score,
+                "items": [item.as_json() for item in self.items]}
+
+
+# -- mistakes applied to an op tree ----------------------------------------------------------
+
+class _Leaf:
+    """A factor with the same inputs as the one it replaces, computing something else."""
+
+    def __init__(self, inputs, fn):
+        self.inputs, self.fn, self.formula = inputs, fn, ""
+
+    def value(self, v, R):
+        return self.fn(v)
+
+
+class _Scaled:
+    def __init__(self, op, factor: float):
+        self.op, self.factor, self.inputs = op, factor, op.inputs
+
+    def value(self, v, R):
+        return self.factor * self.op.value(v, R)
+
+
+def _rebuild(op, replace) -> Iterator:
+    """Every op obtained by replacing one node (or each slope, see ``_all_slopes``)."""
+    for new in replace(op):
+        yield new
+    if isinstance(op, Product):
+        for i, factor in enumerate(op.factors):
+            for new in _rebuild(factor, replace):
+                yield Product(op.factors[:i] + [new] + op.factors[i + 1:])
+    elif isinstance(op, Sum):
+        for i, term in enumerate(op.terms):
+            for new in _rebuild(term, replace):
+                yield Sum(op.terms[:i] + [new] + op.terms[i + 1:], op.round_terms)
+
+
+def _all_slopes(op, swap):
+    """The op with every slope swapped (a student makes a σ′ mistake consistently)."""
+    if isinstance(op, Slope):
+        return swap(op)
+    if isinstance(op, Product):
+        return Product([_all_slopes(f, swap) for f in op.factors])
+    if isinstance(op, Sum):
+        return Sum([_all_slopes(t, swap) for t in op.terms], op.round_terms)
+    return op
+
+
+def _has_slope(op) -> bool:
+    if isinstance(op, Slope):
+        return True
+    return any(_has_slope(child) for child in getattr(op, "factors", getattr(op, "terms", [])))
+
+
+def _drop_term(op):
+    if isinstance(op, Sum) and len(op.terms) > 1:
+        for i, term in enumerate(op.terms):
+            yield Sum(op.terms[:i] + [_Leaf(term.inputs, lambda v: 0.0)] + op.terms[i + 1:],
+                      op.round_terms)
+
+
+def _slope_at_activation(s: Slope):
+    if s.act.name == "tanh":
+        return _Leaf(s.inputs, lambda v: 1 - math.tanh(v[0]) ** 2)
+    if s.act.name == "sigmoid":
+        return _Leaf(s.inputs, lambda v: sigmoid(v[0]) * (1 - sigmoid(v[0])))
+    return s
+
+
+def _slope_of_other(s: Slope):
+    if s.act.name == "tanh":
+        return _Leaf(s.inputs, lambda v: v[0] * (1 - v[0]))
+    if s.act.name == "sigmoid":
+        return _Leaf(s.inputs, lambda v: 1 - v[0] ** 2)
+    return s
+
+
+def mistakes(op) -> Iterator[tuple[str, object]]:
+    """(diagnosis code, the op with that mistake made), most specific first."""
+    for new in _rebuild(op, _drop_term):
+        yield "missing_term", new
+    if _has_slope(op):
+        yield "missing_derivative", _all_slopes(op, lambda s: _Leaf(s.inputs, lambda v: 1.0))
+        yield "derivative_at_activation", _all_slopes(op, _slope_at_activation)
+        yield "wrong_activation_derivative", _all_slopes(op, _slope_of_other)
+    if isinstance(op, Update):
+        yield "update_sign", _Leaf(op.inputs, lambda v: v[0] + v[1] * v[2])
+    for factor in (2.0, 0.5):
+        yield "factor2", _Scaled(op, factor)
+    yield "sign", _Scaled(op, -1.0)
+    for factor in (10.0, 0.1):
+        yield "decimal_shift", _Scaled(op, factor)
+
+
+# -- the grader ---------------------------------------------------------------------------------
+
+class Grader:
+    """Grades answers against one worksheet; build it once per problem, grade many files."""
+
+    def __init__(self, sheet: Worksheet):
+        self.sheet = sheet
+        self._other: Worksheet | None = None
+
+    @property
+    def other(self) -> Worksheet:
+        """The other notation's worksheet: its rounding path is a legitimate one too."""
+        if self._other is None and self.sheet.notation == "graph":
+            self._other = self.sheet  # a graph has one notation: no other rounding path
+        if self._other is None:
+            notation = "delta" if self.sheet.notation == "activation" else "activation"
+            self._other = solve_sheet(self.sheet.network, self.sheet.rounding.digits, notation)
+        return self._other
+
+    def unit(self, key: str) -> float:
+        """One unit of the last required digit: 10^-d, or the 3rd significant figure."""
+        digits = self.sheet.rounding.digits
+        if digits is not None:
+            return 10.0 ** -digits
+        exact = abs(self.sheet.exact[key])
+        return 1e-3 if exact == 0 else 10.0 ** (math.floor(math.log10(exact)) - 2)
+
+    def close(self, a: float, b: float, unit: float) -> bool:
+        return abs(a - b) < 0.51 * unit
+
+    def grade(self, answers: AnswersFile, only: str | None = None) -> Report:
+        sheet = self.sheet
+        mine, theirs = {s.key for s in sheet.steps}, set(self.other.exact) - set(sheet.givens)
+        written = answers.answers.keys()
+        if len(written & (theirs - mine)) > len(written & (mine - theirs)):
+            # the student worked in the other notation: mark that worksheet instead
+            return Grader(self.other).grade(answers, only)
+        report = Report(answers.path, answers.student, sheet)
+        chosen = {s.key for s in selected(sheet, only)}
+        own = dict(sheet.values)  # the reference, overlaid with the student's numbers
+        root: dict[str, str] = {}  # key -> the earlier key whose error it carries
+        for step in sheet.steps:
+            answer = answers.answers.get(step.key)
+            if answer is not None and answer.value is not None:
+                item = self.judge(step, answer.value, own, root)
+                own[step.key] = answer.value
+                self.precision_hint(item, answer)
+            else:
+                item = Item(step.key, None, sheet.values[step.key], sheet.exact[step.key],
+                            "missing", "no answer", step=step)
+                if answer is not None and answer.text is not None:
+                    item.given, item.verdict = answer.text, "invalid"
+                    item.message = "not a number (write e.g. -0.53, 1e-3 or 3/4)"
+            if step.key in chosen:
+                report.items.append(item)
+        for key, answer in answers.answers.items():
+            if key not in mine:
+                report.items.append(Item(answer.written_key or key, answer.value if
+                                         answer.value is not None else answer.text, None, None,
+                                         "unknown", self.unknown_message(key)))
+        return report
+
+    def judge(self, step: Step, given: float, own: dict, root: dict) -> Item:
+        key, sheet = step.key, self.sheet
+        ref, exact, unit = sheet.values[key], sheet.exact[key], self.unit(key)
+        item = Item(key, given, ref, exact, "correct", step=step)
+        # inputs where the student's own numbers differ from the reference, and the key
+        # where an error they carry began (an accepted input passes an error on, not blame)
+        differing = [k for k in step.inputs if k in sheet.values and not self.close(
+            own[k], sheet.values[k], self.unit(k))]
+        carried = next((root[k] for k in differing if k in root), None)
+        if carried:
+            root[key] = carried
+        if self.close(given, ref, unit):
+            return item
+        item.verdict = "accepted"
+        if sheet.rounding.digits is not None and self.close(given, exact, unit):
+            item.message = f"matches the exact value {show_exact(exact)} (rounded at the end)"
+            return item
+        other = self.other.values.get(key)
+        if other is not None and sheet.rounding.digits is not None and self.close(
+                given, other, unit):
+            item.message = f"matches the {self.other.notation}-notation rounding path"
+            return item
+        if abs(given - ref) < 1.01 * unit:
+            item.message = "within one unit of the last digit"
+            return item
+        # follow-through: right from the student's own earlier numbers?
+        recomputed = self.recompute(step, own)
+        if differing and recomputed is not None and self.close(given, recomputed, unit):
+            first = next((k for k in differing if k in root), differing[0])
+            item.verdict = "follow_through"
+            item.because = carried or first
+            root[key] = item.because
+            item.message = f"right from your {first} = {sheet.rounding.show(own[first])}"
+            if item.because != first:
+                item.message += f"; the error starts at {item.because}"
+            return item
+        item.verdict = "wrong"
+        root[key] = key
+        item.diagnosis = self.diagnose(step, given, own, ref, recomputed, unit)
+        if item.diagnosis:
+            item.message = DIAGNOSES[item.diagnosis]
+        return item
+
+    def recompute(self, step: Step, own: dict) -> float | None:
+        """The step from the student's own numbers; None where they leave it undefined
+        (the log of a negative y, a division by 0, an overflow)."""
+        try:
+            value = step.compute(own, self.sheet.rounding)
+        except (ArithmeticError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+
+    def diagnose(self, step: Step, given: float, own: dict, ref: float,
+                 recomputed: float | None, unit: float) -> str | None:
+        R = self.sheet.rounding
+        for values in (own, self.sheet.values):
+            v = [values[k] for k in step.inputs]
+            for code, op in mistakes(step.op):
+                try:
+                    wrong = R(op.value(v, R))
+                except (ArithmeticError, ValueError):
+                    continue
+                if not math.isfinite(wrong) or self.close(wrong, ref, unit) or (
+                        recomputed is not None and self.close(wrong, recomputed, unit)):
+                    continue  # a "mistake" that changes nothing is no diagnosis
+                if self.close(given, wrong, unit):
+                    return code
+        return None
+
+    def precision_hint(self, item: Item, answer: Answer) -> None:
+        """A wrong answer written with fewer digits than required is told so."""
+        digits = self.sheet.rounding.digits
+        if item.verdict != "wrong":
+            return
+        given = answer.value
+        if digits is not None and answer.decimals is not None and answer.decimals < digits:
+            hint = f"write {digits} decimals (you wrote {answer.decimals})"
+            written = 10.0 ** -answer.decimals
+        elif digits is None and answer.significant is not None and answer.significant < 3 \
+                and given:
+            hint = f"write 3 significant figures (you wrote {answer.significant})"
+            written = 10.0 ** (math.floor(math.log10(abs(given))) - answer.significant + 1)
+        else:
+            return
+        # only a number that is the answer cut short: -0.7 for -0.66, not -0.5
+        if not any(abs(given - ref) <= 0.51 * written for ref in (item.expected, item.exact)):
+            return
+        item.message = f"{item.message}; {hint}" if item.message else hint
+
+    def unknown_message(self, key: str) -> str:
+        import difflib
+
+        keys = [s.key for s in self.sheet.steps]
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+        text = f"this problem has no step {key!r}"
+        if key in self.other.exact and key not in self.sheet.givens:
+            text += (f" in {self.sheet.notation} notation "
+                     f"(it is a {self.other.notation}-notation key)")
+        return f"{text}; did you mean {close[0]!r}?" if close else text
+
+
+def grade(answers: AnswersFile, sheet: Worksheet, only: str | None = None) -> Report:
+    return Grader(sheet).grade(answers, only)

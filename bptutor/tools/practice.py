@@ -1,0 +1,415 @@
+"""``bptutor new``: fresh exam-style practice problems.
+
+A problem is drawn from ``random.Random(seed)`` (no numpy: the command must start instantly),
+written in the style of the bundled problems (``problem_file``), read back
+through the real loader and solved by the real worksheet. A dull draw — a saturated unit, a
+dead ReLU, a backward step or a weight change that rounds to 0 — is redrawn from the same
+random stream, so a seed always gives the same file; after ``MAX_TRIES`` draws (fewer for a
+big network, see ``MAX_WORK``) we give up with a UsageError.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+import shlex
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from bptutor.errors import BptutorError, clip
+from bptutor.files.problem_writer import problem_text
+from bptutor.files.problems import Validator, load
+from bptutor.files.yamlfile import parse
+from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
+from bptutor.model.losses import LOSSES, Loss
+from bptutor.model.network import Example, Layer, Network, default_bias_names, default_weight_names
+from bptutor.model.rounding import show_given
+from bptutor.sheet.worksheet import Worksheet, solve
+
+DEFAULT_SHAPE = "2-2-1"
+DEFAULT_ACTIVATION = "sigmoid"
+DEFAULT_ROUND = 2
+DEFAULT_RATE = 0.5
+MAX_SIZE = 12  # neurons (or inputs) per layer
+MAX_LAYERS = 5
+MAX_TRIES = 400
+MAX_WORK = 40_000  # worksheet steps over all draws: big networks give up in about a second
+SEED_RANGE = 100_000  # a random seed stays short enough to type back
+
+# The loss that suits each output activation when --loss is not given.
+DEFAULT_LOSS = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy"}
+FALLBACK_LOSS = "squared_error"  # the exercise sheet's
+
+SATURATED = {"tanh": (-0.95, 0.95), "sigmoid": (0.05, 0.95)}  # outside: σ′ is nearly 0
+SOFTMAX_MAX = 0.95
+LIVELY_Z = {"tanh": 1.8, "sigmoid": 2.9}  # |z| up to which σ(z) stays inside SATURATED
+ROW_TRIES = 20
+
+
+class UsageError(BptutorError):
+    """An impossible combination of options: one line, ``bptutor new: error: …``."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__("bptutor new", None, message, hint)
+
+    def __str__(self) -> str:
+        text = f"bptutor new: error: {self.message}"
+        return text + (f"\nhint: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for; ``None`` means the default (or, with ``like``, the file's)."""
+
+    shape: str | None = None
+    activation: str | None = None
+    loss: str | None = None
+    round: int | None = None
+    no_round: bool = False
+    bias: bool | None = None
+    learning_rate: float | None = None
+    like: str | None = None
+    title: str | None = None
+    seed: int | None = None
+
+
+@dataclass
+class LayerPlan:
+    neurons: list[str]
+    activations: list[str]  # canonical name per neuron
+    alpha: float
+    bias: bool
+    weight_names: list[list[str]] | None  # None: the default names W{k}[j,i]
+    bias_names: list[str] | None  # None: the default names b{k}[j] (or no bias)
+
+
+@dataclass
+class Plan:
+    """A problem's structure without its numbers."""
+
+    title: str
+    round: int | None
+    notation: str
+    loss: str
+    inputs: list[str]
+    layers: list[LayerPlan]
+    examples: int
+    learning_rate: float | None
+    update_biases: bool
+    base_round: int | None  # what round and learning_rate are without --round and co.
+    base_rate: float | None
+
+
+@dataclass
+class Problem:
+    text: str
+    seed: int
+    tries: int  # draws it took, the accepted one included
+    network: Network
+    sheet: Worksheet
+
+
+# -- the structure -----------------------------------------------------------------------------
+
+def parse_shape(text: str) -> list[int]:
+    parts = text.replace(" ", "").split("-")
+    if not all(re.fullmatch("[0-9]{1,6}", p) for p in parts):  # isdigit() would take '²'
+        raise UsageError(f"--shape {clip(text)!r} is not a list of sizes like 3-2-1")
+    sizes = [int(p) for p in parts]
+    text = "-".join(parts)
+    if len(sizes) < 2:
+        raise UsageError(f"--shape {text} needs at least two sizes (inputs-outputs), like 3-2-1")
+    if len(sizes) > MAX_LAYERS + 1:
+        raise UsageError(f"--shape {clip(text)} has {len(sizes) - 1} layers; at most "
+                         f"{MAX_LAYERS} make an exercise")
+    if not all(1 <= s <= MAX_SIZE for s in sizes):
+        raise UsageError(f"--shape {clip(text)}: each size must be from 1 to {MAX_SIZE}")
+    return sizes
+
+
+def parse_activations(text: str, layers: int) -> list[str]:
+    names = [ACTIVATION_ALIASES.get(n, n) for n in text.replace(" ", "").split(",")]
+    for name in names:
+        if name not in ACTIVATIONS:
+            close = difflib.get_close_matches(name, [*ACTIVATIONS, *ACTIVATION_ALIASES], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown activation {clip(name)!r}{hint}; choose from "
+                             + ", ".join(ACTIVATIONS))
+    if len(names) == 1:
+        return names * layers
+    if len(names) != layers:
+        raise UsageError(f"--activation gives {len(names)} activations for {layers} layers; "
+                         "give one for all, or one per layer")
+    return names
+
+
+def check_loss(loss: str, output: str) -> None:
+    """A loss the output activation can be scored with."""
+    if loss not in LOSSES:
+        close = difflib.get_close_matches(loss, LOSSES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"unknown loss {clip(loss)!r}{hint}; choose from " + ", ".join(LOSSES))
+    if loss == "cross_entropy" and output != "softmax":
+        raise UsageError("cross_entropy needs a softmax output layer, e.g. "
+                         "--activation sigmoid,softmax")
+    if loss == "binary_cross_entropy" and output != "sigmoid":
+        raise UsageError("binary_cross_entropy needs sigmoid outputs (its ln(1 - y) needs "
+                         "0 < y < 1)")
+
+
+def fresh_plan(options: Options, seed: int) -> Plan:
+    sizes = parse_shape(options.shape or DEFAULT_SHAPE)
+    acts = parse_activations(options.activation or DEFAULT_ACTIVATION, len(sizes) - 1)
+    if "softmax" in acts[:-1]:
+        raise UsageError("softmax is only allowed on the output layer, e.g. "
+                         "--activation sigmoid,softmax")
+    if acts[-1] == "softmax" and sizes[-1] < 2:
+        raise UsageError("a softmax output layer needs at least 2 neurons, e.g. --shape 2-2-3")
+    loss = options.loss or DEFAULT_LOSS.get(acts[-1], FALLBACK_LOSS)
+    check_loss(loss, acts[-1])
+    hidden = len(sizes) - 2
+    layers = []
+    for k, (size, act) in enumerate(zip(sizes[1:], acts), start=1):
+        if k == len(acts):
+            names = ["y"] if size == 1 else [f"y{j}" for j in range(1, size + 1)]
+        elif hidden == 1:  # h1, h2 reads better than h1_1, h1_2 when there is one layer
+            names = [f"h{j}" for j in range(1, size + 1)]
+        else:
+            names = [f"h{k}_{j}" for j in range(1, size + 1)]
+        layers.append(LayerPlan(names, [act] * size, 0.01, options.bias is not False, None, None))
+    shape = "-".join(map(str, sizes))
+    title = options.title or f"{shape} {_activation_words(acts)} network (practice, seed {seed})"
+    return Plan(title, _digits(options, DEFAULT_ROUND), "activation", loss,
+                [f"x{i}" for i in range(1, sizes[0] + 1)], layers, 1,
+                _rate(options, DEFAULT_RATE), True, DEFAULT_ROUND, DEFAULT_RATE)
+
+
+def like_plan(options: Options, seed: int) -> Plan:
+    for flag, value in (("--shape", options.shape), ("--activation", options.activation),
+                        ("--loss", options.loss), ("--bias/--no-bias", options.bias)):
+        if value is not None:
+            raise UsageError(f"--like takes the structure from {clip(options.like)}; "
+                             f"leave out {flag}")
+    net = load(options.like)
+    if not isinstance(net, Network):  # a computation graph: no layers to copy
+        raise UsageError(f"--like {clip(options.like)}: a computation graph is not a network "
+                         "problem; --like needs a network")
+    layers = [LayerPlan(
+        list(layer.neurons), [a.name for a in layer.activations], layer.activations[0].alpha,
+        layer.bias is not None, layer.weight_names, layer.bias_names)
+        for layer in net.layers]
+    return Plan(options.title or f"{net.title}, new numbers (seed {seed})",
+                _digits(options, net.round), net.notation, net.loss.name, list(net.inputs),
+                layers, len(net.examples), _rate(options, net.learning_rate), net.update_biases,
+                net.round, net.learning_rate)
+
+
+def _digits(options: Options, default: int | None) -> int | None:
+    if options.no_round and options.round is not None:
+        raise UsageError("give --round N or --no-round, not both")
+    if options.round is not None and not 0 <= options.round <= 12:
+        raise UsageError(f"--round {options.round}: give a number of decimals from 0 to 12")
+    return None if options.no_round else default if options.round is None else options.round
+
+
+def _rate(options: Options, default: float | None) -> float | None:
+    rate = options.learning_rate
+    if rate is None:
+        return default
+    if not (math.isfinite(rate) and 0 < rate <= 100):
+        raise UsageError(f"--learning-rate {rate:g}: give a positive number up to 100, like 0.5")
+    return rate
+
+
+def _activation_words(acts: list[str]) -> str:
+    return acts[0] if len(set(acts)) == 1 else "/".join(acts)
+
+
+# -- the numbers -------------------------------------------------------------------------------
+# Numbers are kept in tenths (ints), so that what is written is exactly what was drawn.
+
+NONZERO = [k for k in range(-10, 11) if k]  # -1.0 … 1.0 in steps of 0.1, never 0
+
+
+def draw_weight(rng: random.Random) -> int:
+    return rng.choice(NONZERO)
+
+
+def draw_input(rng: random.Random) -> int:
+    # 0.1 … 1, 1 as often as on exam sheets; never 0, which makes its weights' gradients 0
+    return 10 if rng.random() < 0.3 else rng.randint(1, 10)
+
+
+def draw_target(rng: random.Random, activation: str, loss: str) -> int:
+    if loss == "binary_cross_entropy" or activation == "sigmoid":
+        return rng.choice((0, 10))
+    if activation == "tanh":
+        return rng.choice((-10, 10)) if rng.random() < 0.5 else rng.choice(NONZERO[1:-1])
+    if activation == "relu":
+        return rng.randint(1, 10)
+    return rng.choice(NONZERO)  # identity, leaky_relu
+
+
+@dataclass
+class Numbers:
+    weights: list[list[list[int]]]  # per layer, per neuron, per input
+    biases: list[list[int] | None]
+    examples: list[tuple[list[int], list[int]]]  # (inputs, targets)
+
+
+def draw(plan: Plan, rng: random.Random) -> Numbers:
+    """One draw: inputs first, then each neuron's row, redrawn (a few times at most) while it
+    saturates or kills its unit on these inputs, then the targets. The worksheet judges the
+    whole draw afterwards; this only spares it draws that are plainly dull."""
+    inputs = [[draw_input(rng) for _ in plan.inputs] for _ in range(plan.examples)]
+    below = [[x / 10 for x in xs] for xs in inputs]  # the exact activations feeding a layer
+    weights, biases = [], []
+    for layer in plan.layers:
+        rows, bias, zs = [], [], []
+        for act in layer.activations:
+            for _ in range(ROW_TRIES):
+                row = [draw_weight(rng) for _ in below[0]]
+                b = draw_weight(rng) if layer.bias else 0
+                z = [math.fsum(w / 10 * a for w, a in zip(row, xs)) + b / 10 for xs in below]
+                if _lively(act, z):
+                    break
+            rows.append(row)
+            bias.append(b)
+            zs.append(z)
+        weights.append(rows)
+        biases.append(bias if layer.bias else None)
+        units = [Activation(act, layer.alpha) for act in layer.activations]
+        below = [[unit.value(z[e]) for unit, z in zip(units, zs)] for e in range(plan.examples)]
+    return Numbers(weights, biases, [(xs, draw_targets(rng, plan)) for xs in inputs])
+
+
+def _lively(act: str, zs: list[float]) -> bool:
+    """Not saturated (|z| within the σ bounds) and not dead (relu z > 0), with a margin for
+    the rounding of z; softmax and the others are left to the worksheet."""
+    if act == "relu":
+        return all(z >= 0.05 for z in zs)
+    if act in LIVELY_Z:
+        return all(abs(z) <= LIVELY_Z[act] for z in zs)
+    return True
+
+
+def draw_targets(rng: random.Random, plan: Plan) -> list[int]:
+    out = plan.layers[-1]
+    if out.activations[0] == "softmax":
+        hot = rng.randrange(len(out.neurons))
+        return [10 * (j == hot) for j in range(len(out.neurons))]
+    return [draw_target(rng, act, plan.loss) for act in out.activations]
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+def drawn_network(plan: Plan, numbers: Numbers, source: str) -> Network:
+    """The drawn problem as a network, for ``problem_file.problem_text`` to write."""
+    layers, width = [], len(plan.inputs)
+    for k, (layer, rows, bias) in enumerate(zip(plan.layers, numbers.weights, numbers.biases),
+                                            start=1):
+        n = len(layer.neurons)
+        layers.append(Layer(
+            k, list(layer.neurons), [Activation(a, layer.alpha) for a in layer.activations],
+            [[w / 10 for w in row] for row in rows],
+            layer.weight_names or default_weight_names(k, n, width),
+            None if bias is None else [b / 10 for b in bias],
+            None if bias is None else layer.bias_names or default_bias_names(k, n)))
+        width = n
+    examples = [Example([x / 10 for x in xs], [t / 10 for t in ts])
+                for xs, ts in numbers.examples]
+    return Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
+                   Loss(plan.loss), list(plan.inputs), layers, examples, plan.learning_rate,
+                   plan.update_biases)
+
+
+def source_line(options: Options, plan: Plan, seed: int) -> str:
+    """The command that writes this very file again: the structure, every setting that
+    differs from its default (the --like file's, or ours), the title if given, the seed."""
+    words = ["bptutor", "new"]
+    if options.like is not None:
+        words += ["--like", options.like]
+    else:
+        sizes = [len(plan.inputs)] + [len(layer.neurons) for layer in plan.layers]
+        acts = [layer.activations[0] for layer in plan.layers]
+        words += ["--shape", "-".join(map(str, sizes)),
+                  "--activation", acts[0] if len(set(acts)) == 1 else ",".join(acts)]
+        if plan.loss != DEFAULT_LOSS.get(acts[-1], FALLBACK_LOSS):
+            words += ["--loss", plan.loss]
+        if not plan.layers[0].bias:
+            words.append("--no-bias")
+    if plan.round != plan.base_round:
+        words += ["--no-round"] if plan.round is None else ["--round", str(plan.round)]
+    if plan.learning_rate != plan.base_rate:
+        words += ["--learning-rate", show_given(plan.learning_rate)]
+    if options.title:
+        words += ["--title", options.title]
+    return shlex.join([*words, "--seed", str(seed)])
+
+
+# -- judging -----------------------------------------------------------------------------------
+
+def dull(sheet: Worksheet) -> str | None:
+    """Why a solved problem makes a poor exercise, or None when it is a good one."""
+    net = sheet.network
+    acts = {n: a.name for layer in net.layers for n, a in zip(layer.neurons, layer.activations)}
+    rounds = sheet.rounding.digits is not None
+    for step in sheet.steps:
+        key = step.key
+        if step.kind == "activation":
+            act, a = acts[key.split("@")[0]], sheet.exact[key]
+            if act in SATURATED and not SATURATED[act][0] <= a <= SATURATED[act][1]:
+                return f"saturated {act} unit"
+            if act == "softmax" and a > SOFTMAX_MAX:
+                return "saturated softmax"
+        elif step.kind == "preactivation":
+            act = acts[key[2:].split("@")[0].removesuffix(")")]
+            z, zr = sheet.exact[key], sheet.values[key]
+            if act == "relu" and min(z, zr) <= 0:
+                return "dead relu unit"
+            if act == "leaky_relu" and 0 in (z, zr):
+                return "leaky relu at its kink"
+        elif step.section == "backward":
+            if sheet.values[key] == 0 or abs(sheet.exact[key]) < 1e-9:
+                return "a backward step that rounds to 0" if rounds else "a backward step of 0"
+        elif step.section == "update" and sheet.values[key] == sheet.givens[step.inputs[0]]:
+            return "an update that leaves a weight unchanged"
+    return None
+
+
+def _read(text: str, path: str) -> Network:
+    return Validator(path).network(parse(text, path))
+
+
+def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
+    """Draw until a problem is lively; ``path`` only names the file in error messages."""
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(
+        SEED_RANGE)
+    if seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    options = replace(options, seed=seed)
+    plan = like_plan(options, seed) if options.like is not None else fresh_plan(options, seed)
+    source = source_line(options, plan, seed)
+    rng = random.Random(seed)
+    reasons: Counter[str] = Counter()
+    work = tries = 0
+    while tries < MAX_TRIES and work < MAX_WORK:
+        tries += 1
+        text = problem_text(drawn_network(plan, draw(plan, rng), source), source)
+        network = _read(text, path)
+        try:
+            sheet = solve(network)
+        except BptutorError:  # ln 0: an output rounded to exactly 0 or 1
+            reasons["an output that rounds to 0 or 1"] += 1
+            continue
+        work += len(sheet.steps)
+        reason = dull(sheet)
+        if reason is None:
+            return Problem(text, seed, tries, network, sheet)
+        reasons[reason] += 1
+    common = ", ".join(f"{r} ({n}×)" for r, n in reasons.most_common(2))
+    raise UsageError(f"no lively problem in {tries} draws (most often: {common})",
+                     "try a smaller shape, tanh or relu hidden layers (their gradients are "
+                     "larger), a larger --learning-rate, --round 3, --no-round, or another --seed")

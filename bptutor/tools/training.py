@@ -1,0 +1,377 @@
+"""Training: gradient descent over a problem's examples — online, batch or mini-batch.
+
+The forward pass is gradcheck's batched float64 ``NetworkLoss`` (one parameter copy); the
+backward pass below is backprop in matrix form with the worksheet's derivatives (σ′ from the
+activation for tanh and sigmoid, relu′(0) = 1), so one batch step equals the worksheet's
+exact update. E is the sum of the examples' losses (SPEC §1), and each update descends the
+loss of the examples it saw. numpy is imported here and in gradcheck only: ``bptutor solve``
+never loads it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from bptutor.files.problem_writer import problem_text
+from bptutor.model.network import Layer, Network
+from bptutor.model.rounding import show_given
+from bptutor.sheet.network_steps import parameter_values
+from bptutor.tools.gradcheck import NetworkLoss
+
+MODES = ("online", "batch", "minibatch")
+DEFAULT_RATE = 0.5  # when neither --learning-rate nor the file's learning_rate is given
+DEFAULT_EPOCHS = 2000
+SAVE_DECIMALS = 4  # weights are saved to 4 decimals (and at least 4 significant digits)
+
+
+@dataclass(frozen=True)
+class Settings:
+    epochs: int = DEFAULT_EPOCHS
+    mode: str = "batch"  # online: one update per example; batch: one per epoch
+    batch_size: int | None = None  # minibatch: one update per this many consecutive examples
+    learning_rate: float | None = None  # None: the file's learning_rate, else DEFAULT_RATE
+    momentum: float = 0.0  # v ← μ·v − η·g; w ← w + v
+    l2: float = 0.0  # λ: each update descends E + λ/2·Σw² (weights, not biases)
+    seed: int = 0  # draws left-out weights (and the order, with shuffle)
+    shuffle: bool = False  # a new random example order every epoch
+
+    def rate(self, net: Network) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return net.learning_rate if net.learning_rate is not None else DEFAULT_RATE
+
+    def batches(self, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+        """The example indices of each update of one epoch."""
+        order = rng.permutation(count) if self.shuffle else np.arange(count)
+        size = {"online": 1, "batch": count}.get(self.mode, self.batch_size or count)
+        return [order[i:i + size] for i in range(0, count, size)]
+
+
+@dataclass
+class Prediction:
+    inputs: list[float]
+    targets: list[float]
+    outputs: list[float]
+    right: bool | None  # on the right side of 0.5 (sigmoid) or the right argmax (softmax)
+
+
+@dataclass
+class HiddenUnit:
+    layer: int
+    neuron: str
+    activations: list[float]  # one per example
+    function: str | None  # the boolean function of binary inputs it computes, if any
+
+
+@dataclass
+class Result:
+    network: Network  # the problem with the trained weights (unrounded)
+    params: np.ndarray  # the same weights and biases as one vector (NetworkLoss's layout)
+    settings: Settings
+    rate: float
+    losses: list[float]  # E before training, then after each epoch
+    seconds: float
+    drawn: list[int]  # layers whose weights were drawn from the seed
+    diverged_at: int | None = None  # the epoch whose loss or weights stopped being finite
+    predictions: list[Prediction] = field(default_factory=list)
+    hidden: list[HiddenUnit] = field(default_factory=list)
+    penalty: float = 0.0  # λ/2·Σw² at the end
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.losses) - 1
+
+    def as_json(self) -> dict:
+        s = self.settings
+        return {
+            "bptutor": 1, "title": self.network.title, "mode": s.mode,
+            "batch_size": s.batch_size if s.mode == "minibatch" else None,
+            "epochs": self.epochs_run, "learning_rate": self.rate, "momentum": s.momentum,
+            "l2": s.l2, "seed": s.seed, "shuffle": s.shuffle, "seconds": self.seconds,
+            "diverged_at": self.diverged_at, "loss": [_finite(e) for e in self.losses],
+            "l2_penalty": _finite(self.penalty),
+            "weights": {name: _finite(v) for name, v in parameter_values(self.network)},
+            "predictions": [{"input": p.inputs, "target": p.targets,
+                             "output": [_finite(y) for y in p.outputs], "right": p.right}
+                            for p in self.predictions],
+            "hidden": [{"layer": h.layer, "neuron": h.neuron,
+                        "activations": [_finite(a) for a in h.activations],
+                        "function": h.function} for h in self.hidden],
+        }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no inf or NaN: a diverged value is null."""
+    return float(x) if math.isfinite(x) else None
+
+
+# -- parameters and backprop --------------------------------------------------------------
+
+class Model:
+    """A network's weights and biases as one float64 vector (NetworkLoss's layout)."""
+
+    def __init__(self, net: Network):
+        self.net = net
+        self.loss = NetworkLoss(net)
+        size = len(self.loss.names)
+        self.is_weight = np.zeros(size, dtype=bool)  # L2 decays weights, never biases
+        self.frozen = np.zeros(size, dtype=bool)  # update_biases: false keeps biases fixed
+        for w, b, _ in self.loss.layout:
+            self.is_weight[w] = True
+            if b is not None and not net.update_biases:
+                self.frozen[b] = True
+
+    def losses(self, params: np.ndarray) -> np.ndarray:
+        """Each example's loss."""
+        return self.loss(params[None, :])[0]
+
+    def gradient(self, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """dE/d(parameter) summed over the examples ``rows``."""
+        inputs, targets = self.loss.inputs[rows], self.loss.targets[rows]
+        passes = [(z[0], a[0]) for z, a in self.loss.forward(params[None, :], inputs)]
+        layers = self.net.layers
+        grad = np.zeros_like(params)
+        with np.errstate(all="ignore"):
+            delta = _output_delta(self.net, *passes[-1], targets)  # dE/dz, (examples, neurons)
+            for k in range(len(layers) - 1, -1, -1):
+                w, b, shape = self.loss.layout[k]
+                below = passes[k - 1][1] if k else inputs
+                grad[w] = (delta.T @ below).ravel()
+                if b is not None:
+                    grad[b] = delta.sum(axis=0)
+                if k:
+                    delta = (delta @ params[w].reshape(shape)) * _slope(layers[k - 1],
+                                                                         *passes[k - 1])
+        return grad
+
+
+def _slope(layer: Layer, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """σ′ per neuron, as the worksheet computes it (from a for tanh/sigmoid, else from z)."""
+    out = np.ones_like(z)
+    for j, act in enumerate(layer.activations):
+        match act.name:
+            case "tanh":
+                out[:, j] = 1 - a[:, j] ** 2
+            case "sigmoid":
+                out[:, j] = a[:, j] * (1 - a[:, j])
+            case "relu":
+                out[:, j] = np.where(z[:, j] >= 0, 1.0, 0.0)
+            case "leaky_relu":
+                out[:, j] = np.where(z[:, j] >= 0, 1.0, act.alpha)
+    return out
+
+
+def _loss_grad(name: str, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """∂E/∂y per output; a term whose coefficient is 0 counts as 0 (as in the loss)."""
+    match name:
+        case "squared_error":
+            return 2 * (y - t)
+        case "half_squared_error":
+            return y - t
+        case "mean_squared_error":
+            return 2 * (y - t) / y.shape[-1]
+        case "binary_cross_entropy":
+            return -(np.where(t != 0, t / y, 0.0) - np.where(t != 1, (1 - t) / (1 - y), 0.0))
+        case _:
+            return np.where(t != 0, -t / y, 0.0)
+
+
+def _output_delta(net: Network, z: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """dE/dz at the output layer; the shortcuts stay finite where y saturates to 0 or 1."""
+    layer, name = net.layers[-1], net.loss.name
+    if layer.softmax:
+        if name == "cross_entropy":  # y·Σt − t: y − t for a one-hot target
+            return y * t.sum(axis=-1, keepdims=True) - t
+        g = _loss_grad(name, y, t)
+        return y * (g - (g * y).sum(axis=-1, keepdims=True))
+    delta = _loss_grad(name, y, t) * _slope(layer, z, y)
+    sig = [j for j, act in enumerate(layer.activations) if act.name == "sigmoid"]
+    if name == "binary_cross_entropy":  # −(t/y − (1−t)/(1−y))·y(1−y) = y − t
+        delta[:, sig] = (y - t)[:, sig]
+    elif name == "cross_entropy":  # −t/y·y(1−y) = −t(1−y)
+        delta[:, sig] = np.where(t != 0, -t * (1 - y), 0.0)[:, sig]
+    return delta
+
+
+def initial_parameters(net: Network, rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+    """The file's weights and biases; a layer without weights draws them uniformly from
+    ±1/√fan_in (fan_in = units of the layer before), layer by layer, row by row."""
+    loss = NetworkLoss(net)
+    params, drawn = loss.base.copy(), []
+    for layer, (w, _, shape) in zip(net.layers, loss.layout):
+        if not layer.weights_given:
+            bound = 1 / math.sqrt(shape[1])
+            params[w] = rng.uniform(-bound, bound, size=shape[0] * shape[1])
+            drawn.append(layer.index)
+    return params, drawn
+
+
+def with_parameters(net: Network, params: np.ndarray) -> Network:
+    """A copy of ``net`` with these weights and biases (NetworkLoss's layout)."""
+    layout = NetworkLoss(net).layout
+    layers = []
+    for layer, (w, b, shape) in zip(net.layers, layout):
+        rows = params[w].reshape(shape).tolist()
+        bias = params[b].tolist() if b is not None else None
+        layers.append(replace(layer, weights=rows, bias=bias, weights_given=True))
+    return replace(net, layers=layers)
+
+
+# -- training -------------------------------------------------------------------------------
+
+def train(net: Network, settings: Settings,
+          on_epoch: Callable[[int, float], None] | None = None) -> Result:
+    """Run the epochs; stop early when the loss or a weight stops being finite."""
+    rng = np.random.default_rng(settings.seed)
+    params, drawn = initial_parameters(net, rng)
+    model, rate = Model(net), settings.rate(net)
+    losses = [float(model.losses(params).sum())]
+    if not math.isfinite(losses[0]):
+        raise net.error("loss", "E cannot be computed with the starting weights (a log meets 0, "
+                        "or a number overflows)", "use smaller weights or inputs")
+    velocity, diverged = np.zeros_like(params), None
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):  # divergence is detected below, not warned about
+        for epoch in range(1, settings.epochs + 1):
+            for rows in settings.batches(len(net.examples), rng):
+                grad = model.gradient(params, rows) + settings.l2 * model.is_weight * params
+                grad[model.frozen] = 0.0
+                velocity = settings.momentum * velocity - rate * grad
+                params = params + velocity
+            losses.append(float(model.losses(params).sum()))
+            if not (math.isfinite(losses[-1]) and np.isfinite(params).all()):
+                diverged = epoch
+                break
+            if on_epoch:
+                on_epoch(epoch, losses[-1])
+        seconds = time.perf_counter() - start
+        trained = with_parameters(net, params)
+        result = Result(trained, params, settings, rate, losses, seconds, drawn, diverged)
+        result.penalty = float(settings.l2 / 2 * (params[model.is_weight] ** 2).sum())
+        result.predictions, result.hidden = inspect(trained, params)
+    return result
+
+
+def inspect(net: Network, params: np.ndarray) -> tuple[list[Prediction], list[HiddenUnit]]:
+    """Every example's prediction, and every hidden neuron's activation on every example."""
+    loss = NetworkLoss(net)
+    passes = [a[0] for _, a in loss.forward(params[None, :])]
+    inputs = [e.inputs for e in net.examples]
+    out_layer = net.layers[-1]
+    predictions = [Prediction(e.inputs, e.targets, y.tolist(), _right(out_layer, y, e.targets))
+                   for e, y in zip(net.examples, passes[-1])]
+    hidden = []
+    for layer, acts in zip(net.layers[:-1], passes):
+        for j, neuron in enumerate(layer.neurons):
+            column = acts[:, j].tolist()
+            cut = 0.0 if layer.activations[j].name == "tanh" else 0.5
+            bits = [int(a >= cut) for a in column]
+            hidden.append(HiddenUnit(layer.index, neuron, column,
+                                     boolean_name(inputs, bits, net.inputs)))
+    return predictions, hidden
+
+
+def _right(layer: Layer, y: np.ndarray, targets: list[float]) -> bool | None:
+    if layer.softmax:
+        return int(np.argmax(y)) == int(np.argmax(targets))
+    if all(act.name == "sigmoid" for act in layer.activations):
+        return all((out >= 0.5) == (t >= 0.5) for out, t in zip(y, targets))
+    return None  # no threshold to be on the right side of
+
+
+# -- naming what a hidden neuron computes -------------------------------------------------------
+
+def boolean_name(inputs: list[list[float]], bits: list[int], names: list[str]) -> str | None:
+    """The simplest boolean function of the inputs that gives ``bits`` on every example —
+    when the inputs are binary and the examples hold every one of the 2ⁿ patterns (n ≤ 4)."""
+    n = len(names)
+    if n > 4 or any(v not in (0, 1) for row in inputs for v in row):
+        return None
+    table = {tuple(int(v) for v in row): bit for row, bit in zip(inputs, bits)}
+    if len(table) < 2 ** n:
+        return None
+    for label, fn in _candidates(names):
+        if all(int(fn(x)) == bit for x, bit in table.items()):
+            return label
+    return None
+
+
+def _candidates(names: list[str]):
+    """(label, function of the input bits), simplest first."""
+    yield "FALSE", lambda x: 0
+    yield "TRUE", lambda x: 1
+    n = len(names)
+    for i in range(n):
+        yield names[i], lambda x, i=i: x[i]
+    for i in range(n):
+        yield f"NOT {names[i]}", lambda x, i=i: 1 - x[i]
+    if n > 2:
+        every = ", ".join(names)
+        yield f"AND({every})", lambda x: all(x)
+        yield f"OR({every})", lambda x: any(x)
+        yield f"NAND({every})", lambda x: not all(x)
+        yield f"NOR({every})", lambda x: not any(x)
+        yield f"XOR({every})", lambda x: sum(x) % 2
+        yield f"XNOR({every})", lambda x: 1 - sum(x) % 2
+    pairs = list(itertools.combinations(range(n), 2))
+    for word, fn in (("AND", lambda a, b: a and b), ("OR", lambda a, b: a or b),
+                     ("NAND", lambda a, b: not (a and b)), ("NOR", lambda a, b: not (a or b)),
+                     ("XOR", lambda a, b: a != b), ("XNOR", lambda a, b: a == b)):
+        for i, j in pairs:
+            yield f"{names[i]} {word} {names[j]}", lambda x, i=i, j=j, fn=fn: fn(x[i], x[j])
+    for i, j in pairs:  # one input negated
+        for ni, nj in ((False, True), (True, False)):
+            (a, fa), (b, fb) = _literal(names, i, ni), _literal(names, j, nj)
+            yield f"{a} AND {b}", lambda x, fa=fa, fb=fb: fa(x) and fb(x)
+            yield f"{a} OR {b}", lambda x, fa=fa, fb=fb: fa(x) or fb(x)
+
+
+def _literal(names: list[str], i: int, negated: bool):
+    if negated:
+        return f"NOT {names[i]}", lambda x: 1 - x[i]
+    return names[i], lambda x: x[i]
+
+
+# -- saving -----------------------------------------------------------------------------------
+
+def command_line(problem: str, settings: Settings, rate: float) -> str:
+    """The ``bptutor train`` command that repeats a run."""
+    words = ["bptutor", "train", problem, "--mode", settings.mode]
+    if settings.mode == "minibatch":
+        words += ["--batch-size", str(settings.batch_size)]
+    words += ["--epochs", str(settings.epochs), "--learning-rate", show_given(rate)]
+    if settings.momentum:
+        words += ["--momentum", show_given(settings.momentum)]
+    if settings.l2:
+        words += ["--l2", show_given(settings.l2)]
+    words += ["--seed", str(settings.seed)] + (["--shuffle"] if settings.shuffle else [])
+    return shlex.join(words)
+
+
+def saved_parameters(params: np.ndarray) -> np.ndarray:
+    """Weights as saved: 4 decimals, and at least 4 significant digits for small ones."""
+    out = params.copy()
+    for i, v in enumerate(params):
+        if v:
+            out[i] = round(float(v), max(SAVE_DECIMALS, 3 - math.floor(math.log10(abs(v)))))
+    return out + 0.0  # −0.0 → 0.0
+
+
+def saved_problem(result: Result, problem: str) -> str:
+    """The trained network as a problem file: weights rounded (``saved_parameters``), the
+    learning rate that trained it, and a source that says how."""
+    net = with_parameters(result.network, saved_parameters(result.params))
+    title = net.title if net.title.endswith("(trained)") else f"{net.title} (trained)"
+    net = replace(net, title=title, learning_rate=result.rate)
+    source = (f"trained with '{command_line(problem, result.settings, result.rate)}': "
+              f"E = {result.losses[0]:.4g} → {result.losses[-1]:.4g}")
+    if net.source:
+        source += f". Before training: {' '.join(net.source.split())}"
+    return problem_text(net, source, modeline=False)

@@ -1,0 +1,76 @@
+"""Views of a worksheet: rich (terminal), json and markdown. All read the same steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bptutor.sheet.ops import Step
+from bptutor.sheet.worksheet import Worksheet
+
+ONLY = {"forward": ("forward", "loss"), "backward": ("backward",), "update": ("update",)}
+
+SECTION_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass",
+                  "update": "Update"}
+
+# The sheet's colour coding, each colour with a text twin so nothing is lost without colour.
+KIND_STYLE = {
+    "preactivation": ("pre", "blue", "preactivation"),
+    "activation": ("act", "green", "activation"),
+    "loss": ("loss", "yellow", "loss"),
+    "error": ("err", "red", "error derivative at a neuron"),
+    "delta": ("δ", "red", "error derivative at a preactivation (δ)"),
+    "gradient": ("grad", "magenta", "weight gradient"),
+    "update": ("new", "magenta", "updated weight"),
+    "node": ("node", "cyan", "graph node"),
+}
+
+
+@dataclass
+class Line:
+    """One step as every view needs it."""
+
+    step: Step
+    formula: str
+    substituted: str
+    value: float
+    exact: float
+    shown: str  # the value as the worksheet writes it
+    exact_shown: str | None  # the exact value where it differs from the shown one
+
+
+def selected(sheet: Worksheet, only: str | None) -> list[Step]:
+    sections = ONLY[only] if only else None
+    return [s for s in sheet.steps if sections is None or s.section in sections]
+
+
+def lines(sheet: Worksheet, only: str | None = None) -> Iterator[Line]:
+    from bptutor.model.rounding import show_exact
+
+    for step in selected(sheet, only):
+        value, exact = sheet.values[step.key], sheet.exact[step.key]
+        shown = sheet.rounding.show(value)
+        exact_shown = None
+        if sheet.rounding.digits is not None and abs(value - exact) > 1e-12:
+            exact_shown = show_exact(exact)
+        yield Line(step, step.formula, sheet.substituted(step), value, exact, shown, exact_shown)
+
+
+def heading(step: Step, examples: int) -> str:
+    """Section heading for a step: 'Forward pass', 'Backward pass (example 2)', …"""
+    title = SECTION_TITLES[step.section]
+    if examples > 1 and step.section != "update":
+        title += f" (example {step.example})" if step.example else " (all examples)"
+    return title
+
+
+def settings(sheet: Worksheet) -> str:
+    digits = sheet.rounding.digits
+    rounding = (f"rounded to {digits} decimal{'s' * (digits != 1)} after every step"
+                if digits is not None else "exact (no rounding)")
+    notation = ("activation notation: dE/d(neuron), σ′ inline" if sheet.notation == "activation"
+                else "delta notation: δ = dE/dz")
+    if sheet.notation == "graph":
+        notation = (f"computation graph: d{sheet.network.output}/d(value), "
+                    "local derivatives inline")
+    return f"{rounding} · {notation}"

@@ -1,0 +1,158 @@
+"""The network as a small terminal diagram above ``solve``'s steps.
+
+Layers are columns: inputs, then each layer with its neurons and their values, and under each
+layer the edges into it (``x1 ─u1=0.2→ q``; a bias comes from ``+1``). Wide nets drop the
+weight names first; a net that still does not fit the console, or has too many edges to
+read, is not drawn at all (the steps say everything anyway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+
+from bptutor.sheet.worksheet import Worksheet
+from bptutor.views import KIND_STYLE
+
+MAX_EDGES = 16  # per layer: more lines than that is a wall of numbers, not a picture
+GAP = 3  # spaces between columns
+
+ACT = KIND_STYLE["activation"][1]
+WEIGHT = KIND_STYLE["gradient"][1]
+
+
+@dataclass
+class Column:
+    title: str
+    units: list[Text]
+    edges: list[Text]
+
+    def width(self) -> int:
+        return max(cell_len(t.plain) for t in [Text(self.title), *self.units, *self.edges])
+
+
+def _unit(name: str, value: str, name_width: int, style: str) -> Text:
+    padded = name + " " * (name_width - cell_len(name))  # cells, not characters: 中 is two
+    text = Text(padded, style=f"bold {style}".strip())
+    text.append(" " + (value if value.startswith("-") else " " + value), style=style)
+    return text
+
+
+def _edge(source: str, weight: str, value: str, target: str, named: bool) -> Text:
+    text = Text(source)
+    text.append(" ─", style="dim")
+    text.append(f"{weight}={value}" if named else value, style=WEIGHT)
+    text.append("→ ", style="dim")
+    text.append(target, style=ACT)
+    return text
+
+
+def _layer_title(sheet: Worksheet, index: int, compact: bool) -> str:
+    layer = sheet.network.layers[index]
+    names = sorted({a.name for a in layer.activations})
+    act = names[0] if len(names) == 1 else "mixed"
+    return act if compact else f"layer {layer.index} · {act}"
+
+
+def columns(sheet: Worksheet, compact: bool) -> list[Column]:
+    """The diagram's columns, values of the first example in a batch; ``compact`` leaves out
+    weight names and the word 'layer'."""
+    net = sheet.network
+    suffix = "@1" if len(net.examples) > 1 else ""
+    width = max(map(cell_len, net.inputs))
+    cols = [Column("inputs", [_unit(x, sheet.show(x + suffix), width, "") for x in net.inputs],
+                   [])]
+    prev = net.inputs
+    for index, layer in enumerate(net.layers):
+        width = max(map(cell_len, layer.neurons))
+        units = [_unit(n, sheet.show(n + suffix), width, ACT) for n in layer.neurons]
+        biases = layer.bias_names or [None] * len(layer.neurons)
+        edges = [_edge(a, w, sheet.show(w), n, not compact)
+                 for n, names, b in zip(layer.neurons, layer.weight_names, biases)
+                 for a, w in [*zip(prev, names), *([("+1", b)] if b else [])]]
+        cols.append(Column(_layer_title(sheet, index, compact), units, edges))
+        prev = layer.neurons
+    return cols
+
+
+def graph_columns(sheet: Worksheet) -> list[Column]:
+    """A computation graph by depth: inputs, then each node one column right of what it reads."""
+    from bptutor.views.draw import graph_picture
+
+    pic = graph_picture(sheet)
+    names = {node.id: node.name for _, nodes in pic.columns for node in nodes}
+    cols = []
+    for title, nodes in pic.columns:
+        width = max(cell_len(names[node.id]) for node in nodes)
+        units = [_unit(names[node.id], sheet.show(names[node.id]), width,
+                       "" if node.kind == "input" else ACT) for node in nodes]
+        edges = [Text(f"{names[e.source]} → {names[e.target]}", style="dim")
+                 for node in nodes for e in pic.edges if e.target == node.id]
+        cols.append(Column(title, units, edges))
+    return cols
+
+
+def grid(cols: list[Column]) -> list[Text]:
+    """Columns side by side: a title row, the units, a blank line, the edges."""
+    widths = [c.width() for c in cols]
+    rows: list[list[Text]] = [[Text(c.title, style="bold dim") for c in cols]]
+    height = max(len(c.units) for c in cols)
+    rows += [[c.units[i] if i < len(c.units) else Text() for c in cols] for i in range(height)]
+    rows.append([Text() for _ in cols])
+    depth = max(len(c.edges) for c in cols)
+    rows += [[c.edges[i] if i < len(c.edges) else Text() for c in cols] for i in range(depth)]
+    out = []
+    for row in rows:
+        line = Text()
+        for i, (cell, width) in enumerate(zip(row, widths)):
+            line.append_text(cell)
+            if i < len(row) - 1:
+                line.append(" " * (width - cell_len(cell.plain) + GAP))
+        line.rstrip()
+        out.append(line)
+    return out
+
+
+class NetworkDiagram:
+    """A rich renderable that draws itself only where it fits (else nothing at all)."""
+
+    def __init__(self, sheet: Worksheet):
+        self.sheet = sheet
+
+    def lines(self, max_width: int) -> list[Text]:
+        if hasattr(self.sheet.network, "nodes"):  # kind: graph
+            cols = graph_columns(self.sheet)
+            if max(len(c.edges) for c in cols) > MAX_EDGES:
+                return []
+            out = grid(cols)
+            fits = max(cell_len(line.plain) for line in out) <= max_width
+            return [Text(), *out, Text()] if fits else []
+        net = getattr(self.sheet.network, "layers", None)
+        if not net or any(len(sum(layer.weight_names, [])) + len(layer.bias_names or [])
+                          > MAX_EDGES for layer in net):
+            return []
+        for compact in (False, True):  # weight names if they fit, else values alone
+            out = grid(columns(self.sheet, compact))
+            if max(cell_len(line.plain) for line in out) <= max_width:
+                return [Text(), *out, *self.caption()]  # blank lines set it apart
+        return []
+
+    def caption(self) -> list[Text]:
+        count = len(self.sheet.network.examples)
+        if count == 1:
+            return [Text()]
+        return [Text(f"neuron values of example 1 of {count}", style="dim italic"), Text()]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(options.max_width):
+            line.no_wrap = True
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        lines = self.lines(options.max_width)
+        width = max((cell_len(line.plain) for line in lines), default=0)
+        return Measurement(width, width)

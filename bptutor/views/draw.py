@@ -1,0 +1,198 @@
+"""``bptutor draw``: the solved network (or computation graph) as Graphviz DOT or Mermaid.
+
+A builder turns a worksheet into a ``Picture`` — columns of nodes, each a list of label
+lines, and labelled edges — and a writer turns that into one language. Nodes get
+generated ids (``n0``, ``n1``…), so a user's name (``W1[1,2]``, ``h.1'``) only ever
+appears inside a quoted, escaped label. Biases are label lines of their neuron, not nodes
+of their own: a bias node per neuron would double the picture for one number each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bptutor.sheet.worksheet import Worksheet
+
+
+@dataclass
+class Node:
+    id: str
+    lines: list[str]  # the first is the name
+    kind: str  # input | neuron | output | node
+    name: str = ""
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Picture:
+    title: str
+    note: str
+    columns: list[tuple[str, list[Node]]]  # left to right, each drawn at one rank
+    edges: list[Edge]
+
+
+def _value(sheet: Worksheet, key: str) -> str | None:
+    """'key = value' as the sheet writes it, or None where the sheet has no such value."""
+    if key in sheet.givens or key in sheet.values:
+        return f"{key.split('@')[0]} = {sheet.show(key)}"
+    return None
+
+
+def _lines(sheet: Worksheet, first: str, keys: list[str]) -> list[str]:
+    return [first, *(text for text in (_value(sheet, k) for k in keys) if text)]
+
+
+def picture(sheet: Worksheet, example: int = 1) -> Picture:
+    """The picture of a solved network or, for ``kind: graph``, of a computation graph."""
+    if hasattr(sheet.network, "nodes"):
+        return graph_picture(sheet)
+    return network_picture(sheet, example)
+
+
+def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
+    net = sheet.network
+    count = len(net.examples)
+    at = f"@{example}" if count > 1 else ""
+    ids: dict[str, str] = {}
+
+    def node(name: str, lines: list[str], kind: str) -> Node:
+        ids[name] = f"n{len(ids)}"
+        return Node(ids[name], lines, kind, name)
+
+    columns = [("inputs", [node(x, _lines(sheet, "", [x + at])[1:], "input")
+                           for x in net.inputs])]
+    edges, prev = [], net.inputs
+    for layer in net.layers:
+        nodes = []
+        for j, n in enumerate(layer.neurons):
+            act = layer.activations[j].name
+            keys = [f"z({n}){at}", n + at, f"dE/d{n}{at}", f"dE/dz({n}){at}"]
+            lines = _lines(sheet, f"{n} ({act})", keys)
+            if layer.bias_names:
+                b = layer.bias_names[j]
+                lines += _lines(sheet, "", [b, f"dE/d{b}", f"new({b})"])[1:]
+            kind = "output" if layer is net.layers[-1] else "neuron"
+            nodes.append(node(n, lines, kind))
+            for a, w in zip(prev, layer.weight_names[j]):
+                edges.append(Edge(ids[a], ids[n],
+                                  _lines(sheet, "", [w, f"dE/d{w}", f"new({w})"])[1:]))
+        columns.append((f"layer {layer.index}", nodes))
+        prev = layer.neurons
+    note = ""
+    if count > 1:
+        note = (f"neuron values of example {example} of {count}; weight gradients summed over "
+                "the batch")
+    return Picture(net.title, note, columns, edges)
+
+
+def graph_picture(sheet: Worksheet) -> Picture:
+    """Inputs and nodes with their values and dL/d·, an edge for every use, one column per
+    depth (an input is at depth 0, a node one deeper than the deepest value it reads)."""
+    graph = sheet.network
+    out = graph.output
+    ids = {name: f"n{i}" for i, name in enumerate([*graph.inputs, *graph.nodes])}
+    depth = dict.fromkeys(graph.inputs, 0)
+    for name, expr in graph.nodes.items():
+        depth[name] = 1 + max((depth[v] for v in expr.names), default=0)
+    columns: list[tuple[str, list[Node]]] = [
+        ("inputs" if d == 0 else f"depth {d}", []) for d in range(max(depth.values()) + 1)]
+    for name in ids:
+        kind = "input" if name in graph.inputs else "output" if name == out else "node"
+        first = f"{name} = {sheet.step(name).formula}" if name in graph.nodes else ""
+        lines = [line for line in _lines(sheet, first, [name, f"d{out}/d{name}"]) if line]
+        columns[depth[name]][1].append(Node(ids[name], lines, kind, name))
+    edges = [Edge(ids[v], ids[name]) for name, expr in graph.nodes.items()
+             for v in _ordered(expr)]
+    return Picture(graph.title, "", columns, edges)
+
+
+def _ordered(expr) -> list[str]:
+    from bptutor.model.expression import ordered_names
+
+    return list(ordered_names(expr))
+
+
+def heading(sheet: Worksheet, pic: Picture) -> str:
+    from bptutor.views import settings
+
+    return " · ".join(part for part in (settings(sheet), pic.note) if part)
+
+
+# -- Graphviz DOT -------------------------------------------------------------------------------
+
+def dot_string(text: str) -> str:
+    """A DOT quoted string: backslash and quote escaped; a line break as DOT's \\n."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "\\n".join(text.splitlines() or [""]) + '"'
+
+
+def _dot_label(lines: list[str]) -> str:
+    return dot_string("\n".join(lines))
+
+
+DOT_SHAPES = {"input": 'shape=ellipse', "neuron": 'shape=box, style=rounded',
+              "output": 'shape=box, style=rounded, peripheries=2',
+              "node": 'shape=box, style=rounded'}
+
+
+def dot(sheet: Worksheet, pic: Picture) -> str:
+    label = "\n".join(part for part in (pic.title, heading(sheet, pic)) if part)
+    out = ["digraph bptutor {",
+           f"  graph [rankdir=LR, labelloc=t, fontname=Helvetica, label={dot_string(label)}];",
+           "  node [fontname=Helvetica, fontsize=11];",
+           "  edge [fontname=Helvetica, fontsize=9];"]
+    for title, nodes in pic.columns:
+        out.append(f"  // {title.replace(chr(10), ' ')}")
+        for node in nodes:
+            out.append(f"  {node.id} [label={_dot_label(node.lines)}, {DOT_SHAPES[node.kind]}];")
+        out.append("  { rank=same; " + " ".join(f"{node.id};" for node in nodes) + " }")
+    for edge in pic.edges:
+        attrs = f" [label={_dot_label(edge.lines)}]" if edge.lines else ""
+        out.append(f"  {edge.source} -> {edge.target}{attrs};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+# -- Mermaid ------------------------------------------------------------------------------------
+
+_MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
+                     "`": "#96;", "|": "#124;"}
+
+
+def mermaid_string(text: str) -> str:
+    """A Mermaid quoted label: characters Mermaid reads as syntax become #entities;."""
+    escaped = "".join(_MERMAID_ENTITIES.get(c, c) for c in text)
+    return '"' + "<br>".join(escaped.splitlines() or [""]) + '"'
+
+
+MERMAID_SHAPES = {"input": ("([", "])"), "neuron": ("(", ")"), "output": ("[[", "]]"),
+                  "node": ("(", ")")}  # the output framed twice, as DOT's peripheries=2
+
+
+def mermaid(sheet: Worksheet, pic: Picture) -> str:
+    out = ["flowchart LR"]
+    for part in (pic.title, heading(sheet, pic)):
+        if part:
+            out.append("  %% " + " ".join(part.split()))  # a comment: one line, no syntax
+    for c, (title, nodes) in enumerate(pic.columns):
+        out.append(f"  subgraph c{c}[{mermaid_string(title)}]")
+        out.append("    direction TB")
+        for node in nodes:
+            left, right = MERMAID_SHAPES[node.kind]
+            out.append(f"    {node.id}{left}{mermaid_string(chr(10).join(node.lines))}{right}")
+        out.append("  end")
+    for edge in pic.edges:
+        label = f"|{mermaid_string(chr(10).join(edge.lines))}|" if edge.lines else ""
+        out.append(f"  {edge.source} -->{label} {edge.target}")
+    return "\n".join(out) + "\n"
+
+
+def render(sheet: Worksheet, fmt: str, example: int = 1) -> str:
+    pic = picture(sheet, example)
+    return dot(sheet, pic) if fmt == "dot" else mermaid(sheet, pic)
