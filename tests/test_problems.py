@@ -14,7 +14,7 @@ BUNDLED = sorted(PROBLEMS.glob("*.yaml"))
 NAMES = [p.stem for p in BUNDLED]
 GRAPHS = [p for p in BUNDLED if p.stem.startswith("graph-")]  # kind: graph, one notation
 NETWORKS = [p for p in BUNDLED if p not in GRAPHS]
-SCHEMA_LINE = "# yaml-language-server: $schema=../bptutor/files/schema/problem.schema.json"
+SCHEMA_LINE = "# yaml-language-server: $schema=../bptutor/schema/problem.schema.json"
 
 # Problems whose numbers (some or all) were chosen by us, not taken from a slide.
 CHOSEN = ["delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",

@@ -116,7 +116,7 @@ def test_modeline_names_the_installed_schema_file():
 def test_bundled_modeline_finds_the_schema_in_the_source_tree(path):
     first = path.read_text(encoding="utf-8").splitlines()[0]
     target = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)[1]
-    schema_file = Path(bptutor.files.schema.__file__).parent / "problem.schema.json"
+    schema_file = Path(bptutor.__file__).parent / "schema" / "problem.schema.json"
     assert (ROOT / "problems" / target).resolve() == schema_file.resolve()
 
 
@@ -126,7 +126,7 @@ def test_bundled_modeline_finds_the_schema_in_the_source_tree(path):
 def test_schema_command_prints_the_file(run, kind):
     result = run("schema", kind)
     assert result.exit_code == 0, result.stderr
-    path = Path(bptutor.files.schema.__file__).parent / f"{kind}.schema.json"
+    path = Path(bptutor.__file__).parent / "schema" / f"{kind}.schema.json"
     assert result.stdout == path.read_text(encoding="utf-8")
     assert json.loads(result.stdout) == SCHEMAS[kind]
 
@@ -143,7 +143,7 @@ def test_schema_and_template_work_from_an_installed_wheel(tmp_path):
                     str(ROOT)], check=True)
     wheel = next(tmp_path.glob("bptutor-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert {f"bptutor/files/schema/{kind}.schema.json" for kind in KINDS} <= set(names)
+    assert {f"bptutor/schema/{kind}.schema.json" for kind in KINDS} <= set(names)
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(site), str(wheel)], check=True)

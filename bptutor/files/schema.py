@@ -26,7 +26,7 @@ def schema_url(kind: str) -> str:
 
 def schema_file(kind: str) -> Path:
     schema_url(kind)  # the same check of the name
-    return Path(str(files(__name__).joinpath(f"{kind}.schema.json"))).resolve()
+    return Path(str(files("bptutor").joinpath("schema", f"{kind}.schema.json"))).resolve()
 
 
 def schema_text(kind: str) -> str:
