@@ -31,10 +31,10 @@ from typer.testing import CliRunner
 import bptutor.files.schema
 from bptutor.cli import app
 from bptutor.errors import BptutorError
+from bptutor.files import problems as problem_module
 from bptutor.files.problems import NOTATIONS, bundled_dir, load
 from bptutor.files.schema import KINDS, schema_modeline, schema_text, schema_url
 from bptutor.files.yamlfile import Map, Node, Scalar, Seq, parse, read
-from bptutor.files import problems as problem_module
 from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS
 from bptutor.model.expression import FUNCTIONS, NAME
 from bptutor.model.losses import LOSSES

@@ -19,6 +19,9 @@ import yaml
 from bptutor.errors import BptutorError, Mark, clip
 
 MAX_FILE_BYTES = 1_000_000
+# libyaml where PyYAML was built with it; its scanner reads a flow collection's brackets ahead
+# of the events, and newer builds stop at about 1,000 levels before we see the depth ourselves
+_FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 64  # lists and mappings nested deeper than this are no exercise (and would recurse)
 
 _INT = re.compile(r"[-+]?[0-9]+")
@@ -144,13 +147,18 @@ class _Reader:
         raise self.fail(event, "unexpected end of the YAML structure")  # the parser says first
 
 
-def _events(text: str, path: str):
+class _LibyamlTooDeep(Exception):
+    """libyaml stopped at its own nesting limit before our reader saw the depth."""
+
+
+def _events(text: str, path: str, loader: type = _FAST_LOADER):
     """PyYAML's events, one at a time (a document nested too deep stops early; libyaml takes
     quadratic time over deep nesting), with its errors turned into located BptutorErrors."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         yield from yaml.parse(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
+        if loader is not yaml.SafeLoader and "maximum nesting depth" in str(exc.problem):
+            raise _LibyamlTooDeep from None
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark()
         message = " ".join(filter(None, [exc.context, exc.problem])) or "not valid YAML"
@@ -172,7 +180,16 @@ def parse(text: str, path: str, finite: bool = True) -> Node:
 
     ``finite=False`` keeps non-finite and out-of-range numbers (as inf or nan, their text as
     written) instead of refusing them: an answers file marks such an answer ``invalid``."""
-    events = _events(text, path)
+    try:
+        return _parse(text, path, finite, _FAST_LOADER)
+    except _LibyamlTooDeep:
+        # the pure-Python scanner looks ahead at most 1,024 characters, so our own depth
+        # check meets the 65th level first and reports it at its place
+        return _parse(text, path, finite, yaml.SafeLoader)
+
+
+def _parse(text: str, path: str, finite: bool, loader: type) -> Node:
+    events = _events(text, path, loader)
     next(events)  # StreamStart
     start = next(events)
     if isinstance(start, yaml.StreamEndEvent):
