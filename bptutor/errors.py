@@ -30,6 +30,16 @@ class BptutorError(Exception):
         return text
 
 
+class OptionError(ValueError):
+    """Options a tool cannot work with (``--mode minibatch`` without a batch size): the command
+    line reports it as a usage error on ``option`` (None: on the command), exit code 2."""
+
+    def __init__(self, option: str | None, message: str):
+        super().__init__(message)
+        self.option = option
+        self.message = message
+
+
 def clip(text: str, limit: int = 40) -> str:
     """User text short enough to quote in a message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -218,3 +218,138 @@ def test_unwritable_csv_is_an_error_not_a_traceback(run, tmp_path):
     result = run("check", answers, "--csv", tmp_path / "no" / "such" / "g.csv")
     assert result.exit_code == 2
     assert re.search(r"g\.csv:1:1: error: cannot write the file", result.stderr)
+
+
+# -- the CLI only declares: choices from the library, behaviour in library functions ---------
+
+def _option(command: str, name: str):
+    import typer.main
+
+    from bptutor.cli import app
+
+    params = typer.main.get_command(app).commands[command].params  # type: ignore[attr-defined]
+    return next(p for p in params if name in (p.name, *getattr(p, "opts", ())))
+
+
+def test_choices_are_the_library_tuples_and_the_formats_registry():
+    from bptutor.files.schema import KINDS
+    from bptutor.model.network import NOTATIONS
+    from bptutor.sheet.worksheet import ONLY
+    from bptutor.tools.gradcheck import METHODS
+    from bptutor.tools.quiz import CARRY
+    from bptutor.tools.training import MODES
+    from bptutor.views import formats
+    from bptutor.views.check_view import REVEAL
+
+    expected = {
+        ("solve", "--format"): formats.SHEET, ("check", "--format"): formats.CHECK,
+        ("list", "--format"): formats.LIST, ("gradcheck", "--format"): formats.GRADCHECK,
+        ("train", "--format"): formats.TRAIN, ("draw", "--format"): formats.DRAW,
+        ("solve", "--notation"): NOTATIONS, ("quiz", "--notation"): NOTATIONS,
+        ("solve", "--only"): ONLY, ("template", "--only"): ONLY, ("quiz", "--only"): ONLY,
+        ("check", "--reveal"): REVEAL, ("gradcheck", "--method"): METHODS,
+        ("train", "--mode"): MODES, ("quiz", "--carry"): CARRY, ("schema", "name"): KINDS,
+    }
+    for (command, option), names in expected.items():
+        assert tuple(_option(command, option).type.choices) == tuple(names), (command, option)
+
+
+def test_every_registered_format_runs(run):
+    from bptutor.views import formats
+
+    for fmt in formats.SHEET:
+        assert run("solve", TANH, "-f", fmt).stdout.strip(), fmt
+    for fmt in formats.DRAW:
+        assert run("draw", TANH, "-f", fmt).exit_code == 0, fmt
+    assert "html" not in formats.SHEET and run("solve", TANH, "-f", "html").exit_code == 2
+
+
+def test_starting_loads_no_library_and_json_loads_no_rich():
+    """Choices are read when a command runs: start-up imports typer, not the library."""
+    code = ("import sys; import bptutor.cli; print(sorted(m for m in sys.modules if "
+            "m.startswith('bptutor') or m.split('.')[0] in ('numpy', 'rich', 'yaml')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "['bptutor', 'bptutor.cli', 'bptutor.errors']"
+    code = ("import sys; from bptutor.cli import app\n"
+            "try:\n    app(['solve', 'tanh-chain', '-f', 'json', '--only', 'backward', "
+            "'--notation', 'delta'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'rich') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stderr.strip() == "[]" and json.loads(done.stdout)["notation"] == "delta"
+
+
+def test_library_option_errors_are_usage_errors_on_the_option(run):
+    result = run("train", "xor", "--mode", "minibatch")
+    assert result.exit_code == 2
+    assert "Invalid value for --mode: --mode minibatch needs --batch-size B" in " ".join(
+        result.stderr.replace("│", " ").split())
+    result = run("solve", TANH, "--round", "2", "--exact")
+    assert result.exit_code == 2 and "give --round N or --exact, not both" in result.stderr
+
+
+def test_train_settings_are_checked_in_the_library():
+    from bptutor.errors import OptionError
+    from bptutor.tools.training import Settings, checked_settings
+
+    assert checked_settings() == Settings(mode="batch")
+    assert checked_settings(batch_size=2).mode == "minibatch"
+    assert checked_settings(10, "online", None, 0.5, 0.9, 0.1, 3, True) == Settings(
+        10, "online", None, 0.5, 0.9, 0.1, 3, True)
+    refused = {"--mode": dict(mode="minibatch"), "--batch-size": dict(mode="online",
+                                                                       batch_size=2),
+               "--learning-rate": dict(learning_rate=0.0), "--momentum": dict(momentum=1.0),
+               "--l2": dict(l2=-1e-9)}
+    for option, kwargs in refused.items():
+        with pytest.raises(OptionError) as caught:
+            checked_settings(**kwargs)  # type: ignore[arg-type]
+        assert caught.value.option == option, kwargs
+    with pytest.raises(OptionError):
+        checked_settings(learning_rate=float("nan"))
+
+
+def test_asked_digits():
+    from bptutor.errors import OptionError
+    from bptutor.model.rounding import asked_digits
+
+    assert (asked_digits(None, False), asked_digits(3, False), asked_digits(None, True)) == (
+        "file", 3, None)
+    with pytest.raises(OptionError):
+        asked_digits(0, True)
+
+
+def test_gradcheck_of_every_bundled_problem_and_of_an_answers_file(tmp_path):
+    from bptutor.files.problems import bundled_names
+    from bptutor.tools.gradcheck import check_answers_file, check_bundled
+
+    bundled = check_bundled()
+    assert [name for name, _ in bundled.reports] == bundled_names() and bundled.passed
+    answers = tmp_path / "a.yaml"
+    answers.write_text("problem: tanh-chain\nanswers:\n  dE/du3: -0.63\n  dE/dw1: -0.24\n",
+                       encoding="utf-8")
+    report = check_answers_file(str(answers))
+    verdicts = {item.key: item.verdict for item in report.items}
+    assert verdicts == {"dE/du3": "rounding", "dE/dw1": "wrong"} and not report.passed
+    assert report.answers == str(answers)
+
+
+def test_outputs_share_one_rule(run, tmp_path, monkeypatch):
+    """-o - prints, an existing file needs --force, a written file is announced."""
+    monkeypatch.chdir(tmp_path)
+    printed = run("draw", "tanh-chain", "-o", "-")
+    assert printed.exit_code == 0 and printed.stdout.startswith("digraph")
+    assert not (tmp_path / "-").exists()
+    made = run("draw", "tanh-chain", "-o", "net.dot")
+    assert made.stderr == "wrote net.dot\n" and (tmp_path / "net.dot").read_text(
+        encoding="utf-8") == printed.stdout
+    again = run("draw", "tanh-chain", "-o", "net.dot")
+    assert again.exit_code == 2 and "net.dot:1:1: error: the file exists" in again.stderr
+    assert run("draw", "tanh-chain", "-o", "net.dot", "--force").exit_code == 0
+    (tmp_path / "old.yaml").write_text("x", encoding="utf-8")
+    refused = run("train", "xor", "--epochs", "1", "--save", "old.yaml", "-f", "json")
+    assert refused.exit_code == 2 and refused.stdout == ""  # refused before training
+
+
+def test_draw_example_beyond_the_batch_is_a_usage_error(run):
+    result = run("draw", "xor", "--example", "9")
+    assert result.exit_code == 2 and "the problem has 4 example(s)" in result.stderr

@@ -348,3 +348,56 @@ def test_new_does_not_import_numpy():
                             text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1] == "bptutor: 1"
+
+
+# -- one rule for the losses' outputs -------------------------------------------------------------
+
+def _loader_accepts(output: str, loss: str) -> bool:
+    from bptutor.errors import BptutorError
+    from bptutor.files.problems import Validator
+
+    text = ("bptutor: 1\n"
+            f"loss: {loss}\nnetwork:\n  inputs: [x1, x2]\n  layers:\n"
+            "    - neurons: [h1, h2]\n      activation: sigmoid\n"
+            "      weights: [[0.1, 0.2], [0.3, 0.4]]\n"
+            f"    - neurons: [y1, y2]\n      activation: {output}\n"
+            "      weights: [[0.5, -0.5], [0.2, 0.1]]\n"
+            "input: [1, 0]\ntarget: [0, 1]\n")
+    try:
+        Validator("p.yaml").network(parse(text, "p.yaml"))
+    except BptutorError as exc:
+        assert exc.mark is not None and (exc.mark.line, exc.mark.col) == (2, 7), exc
+        assert "needs" in exc.message
+        return False
+    return True
+
+
+def _new_accepts(output: str, loss: str) -> bool:
+    try:
+        generate.check_loss(loss, output)
+    except generate.UsageError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "half_squared_error", "mean_squared_error",
+                                  "binary_cross_entropy", "cross_entropy"])
+def test_new_and_the_loader_accept_the_same_outputs(loss):
+    """tanh outputs under binary_cross_entropy were loaded (ln of a negative y, or E < 0),
+    though `new` refused them: one rule now, the loss's."""
+    outputs = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]
+    loader = {o for o in outputs if _loader_accepts(o, loss)}
+    assert loader == {o for o in outputs if _new_accepts(o, loss)}
+    if loss == "binary_cross_entropy":
+        assert loader == {"sigmoid", "softmax"}
+    elif loss == "cross_entropy":
+        assert loader == {"softmax"}
+    else:
+        assert loader == set(outputs)
+
+
+def test_new_writes_binary_cross_entropy_over_a_softmax_layer():
+    problem = new_problem(Options(shape="2-2-3", activation="sigmoid,softmax",
+                                  loss="binary_cross_entropy", seed=4))
+    assert problem.network.loss.name == "binary_cross_entropy"
+    assert sorted(problem.network.examples[0].targets) == [0.0, 0.0, 1.0]

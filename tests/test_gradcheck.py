@@ -302,3 +302,38 @@ def test_minus_zero_prints_as_zero(run):
     u2 = next(i for i in doc["items"] if i["key"] == "dE/du2")
     assert math.copysign(1.0, u2["analytic"]) == 1.0
     assert re.search(r"^dE/du2 +│ +0 │ +0 │", run("gradcheck", TANH).stdout, re.M)
+
+
+# -- a difference that cannot be computed --------------------------------------------------------
+
+NEAR_LOG_ZERO = """\
+bptutor: 1
+kind: graph
+inputs: {a: 0.0000001, b: 2}
+nodes:
+  L: b*log(a)
+"""
+
+
+def _no_constants(name: str):
+    raise AssertionError(f"invalid JSON constant {name}")
+
+
+def test_json_stays_valid_where_a_difference_crosses_an_undefined_region(run, tmp_path):
+    """a − ε < 0: log is undefined there, so dL/da has no central difference. JSON gives null
+    (never NaN), the verdict says so, and the check does not pass."""
+    path = tmp_path / "log.yaml"
+    path.write_text(NEAR_LOG_ZERO, encoding="utf-8")
+    result = run("gradcheck", path, "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    doc = json.loads(result.stdout, parse_constant=_no_constants)
+    items = {item["key"]: item for item in doc["items"]}
+    assert items["dL/da"]["analytic"] == pytest.approx(2 / 1e-7)
+    assert items["dL/da"]["numeric"] is None and items["dL/da"]["rel_error"] is None
+    assert items["dL/da"]["verdict"] == "undefined"
+    assert "could not be computed" in items["dL/da"]["note"]
+    assert items["dL/db"]["verdict"] == "good"  # dL/db = ln a: its differences are fine
+    assert doc["passed"] is False
+    rich = run("gradcheck", path)
+    assert rich.exit_code == 1 and "undefined" in rich.stdout and "n/a" in rich.stdout
+    assert "nan" not in rich.stdout.lower()

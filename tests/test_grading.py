@@ -850,3 +850,94 @@ def test_a_broken_file_among_good_ones(classroom):
     assert "Traceback" not in result.stderr
     graded = json.loads(result.stdout)["files"]
     assert [(f["path"], f["score"]) for f in graded] == [("a.yaml", 27), ("b.yaml", 24)]
+
+
+# -- 10. one list of point-earning verdicts; one grader per problem file ------------------------
+
+def test_the_point_earning_verdicts_agree_everywhere(tanh):
+    from bptutor.tools.grading import Item, Report
+    from bptutor.views.check_view import VERDICT_STYLE, gradescope_doc
+
+    verdicts = list(VERDICT_STYLE)  # every verdict check can give
+    assert set(EARNS) < set(verdicts)
+    report = Report("r.yaml", None, tanh, [Item(step.key, 0.0, 0.0, 0.0, verdict)
+                                           for step, verdict in zip(tanh.steps, verdicts)])
+    assert [item.earns_point for item in report.items] == [v in EARNS for v in verdicts]
+    assert (report.score, report.max_score) == (3, len(verdicts) - 1)  # unknown: no step
+    tests = gradescope_doc(report)["tests"]
+    assert {t["name"]: t["score"] for t in tests} == {
+        item.key: int(item.verdict in EARNS) for item in report.items if item.verdict != "unknown"}
+
+
+def _problem_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """a/p.yaml (the tanh sheet) and b/p.yaml (the same with w2 = -1): one name, two files."""
+    text = TANH.read_text(encoding="utf-8")
+    assert "weights: [[0.2, -5]]" in text
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "p.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b" / "p.yaml").write_text(text.replace("weights: [[0.2, -5]]",
+                                                        "weights: [[0.2, -1]]"), encoding="utf-8")
+    return tmp_path / "a" / "p.yaml", tmp_path / "b" / "p.yaml"
+
+
+def test_one_grader_per_resolved_problem_path(tmp_path, monkeypatch):
+    from bptutor.tools import grading
+
+    a_problem, _ = _problem_pair(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a" / "sub").mkdir()
+    (tmp_path / "c").symlink_to(tmp_path / "a", target_is_directory=True)
+    values = reference(solve(load(a_problem)))
+    write_answers(Path("a/plain.yaml"), "p.yaml", values)
+    write_answers(Path("a/dotted.yaml"), "sub/../p.yaml", values)
+    write_answers(Path("via-link.yaml"), "c/p.yaml", values)
+    write_answers(Path("absolute.yaml"), a_problem, values)
+    loads = []
+    real_load = grading.load_problem
+
+    def counted(sheet):
+        loads.append(sheet.problem)
+        return real_load(sheet)
+
+    monkeypatch.setattr(grading, "load_problem", counted)
+    graders = grading.Graders()
+    files = ["a/plain.yaml", "a/dotted.yaml", "via-link.yaml", "absolute.yaml"]
+    found = {id(graders.for_answers(answers.load(name))) for name in files}
+    assert len(found) == 1 and loads == [str(Path("a/p.yaml"))]
+    # the command line shares them too: four files, the problem read once
+    loads.clear()
+    result = check(*files, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert len(loads) == 1
+    assert [f["score"] for f in json.loads(result.stdout)["files"]] == [27] * 4
+
+
+def test_the_same_relative_name_in_two_folders_is_two_problems(tmp_path, monkeypatch):
+    from bptutor.tools.grading import Graders
+
+    a_problem, b_problem = _problem_pair(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    a_sheet, b_sheet = solve(load(a_problem)), solve(load(b_problem))
+    assert a_sheet.values["y"] != b_sheet.values["y"]  # the files really differ
+    write_answers(Path("a/ada.yaml"), "p.yaml", reference(a_sheet))
+    write_answers(Path("b/bob.yaml"), "p.yaml", reference(b_sheet))
+    graders = Graders()
+    ada, bob = answers.load("a/ada.yaml"), answers.load("b/bob.yaml")
+    assert graders.for_answers(ada).sheet.values == a_sheet.values
+    assert graders.for_answers(bob).sheet.values == b_sheet.values
+    # each graded against its own problem: both full marks, in either order
+    for order in (["a/ada.yaml", "b/bob.yaml"], ["b/bob.yaml", "a/ada.yaml"]):
+        result = check(*order, "--format", "json")
+        assert result.exit_code == 0, result.stdout
+        assert [f["score"] for f in json.loads(result.stdout)["files"]] == [27, 27]
+
+
+def test_a_problem_that_cannot_be_found_is_reported_per_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_answers(Path("x.yaml"), "nowhere.yaml", {"q": "-0.66"})
+    write_answers(Path("y.yaml"), "nowhere.yaml", {"q": "-0.66"})
+    result = check("x.yaml", "y.yaml")
+    assert result.exit_code == 2
+    assert re.search(r"^x\.yaml:1:10: error: problem .*nowhere\.yaml", result.stderr, re.M)
+    assert re.search(r"^y\.yaml:1:10: error: problem .*nowhere\.yaml", result.stderr, re.M)

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -519,19 +520,46 @@ def test_target_given_as_a_list_of_names(tmp_path):
 
 # -- numerical trouble while computing ---------------------------------------------------------
 
-def test_binary_cross_entropy_of_a_negative_output(tmp_path):
+@pytest.mark.parametrize("output", ["identity", "tanh", "relu"])
+def test_binary_cross_entropy_of_outputs_outside_zero_one(tmp_path, output):
+    # y ≤ 0 made ln y undefined, and y < 0 with target 0 gave E = −ln(1 − y) < 0; the loader
+    # refuses the pair at the loss, by the rule `bptutor new` applies
     text = edit("loss: squared_error", "loss: binary_cross_entropy").replace(
-        "activation: sigmoid", "activation: identity")
-    # y = 0.5·tanh(0.6) − 0.5·tanh(−0.2) > 0 here; make it negative
-    text = text.replace("[[0.5, -0.5]]", "[[-0.5, 0.5]]")
-    fails_at(tmp_path, text, 3, 1, "cannot compute E", "ln(", hint="check the targets")
+        "activation: sigmoid", f"activation: {output}").replace("target: [1]", "target: [0]")
+    fails_at(tmp_path, text, 3, 7, "binary_cross_entropy needs sigmoid outputs",
+             f"output y is {output}", hint="0 < y < 1")
 
 
-def test_binary_cross_entropy_of_an_output_above_one(tmp_path):
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_binary_cross_entropy_takes_outputs_between_zero_and_one(tmp_path, output):
     text = edit("loss: squared_error", "loss: binary_cross_entropy").replace(
-        "activation: sigmoid", "activation: identity").replace("[[0.5, -0.5]]", "[[3, -3]]")
-    text = text.replace("target: [1]", "target: [0]")
-    fails_at(tmp_path, text, 3, 1, "cannot compute E", "ln(")
+        "activation: sigmoid", f"activation: {output}").replace("[y]", "[y1, y2]").replace(
+        "[[0.5, -0.5]]", "[[0.5, -0.5], [0.1, 0.2]]").replace("target: [1]", "target: [1, 0]")
+    assert solves(tmp_path, text)["E"]["exact"] > 0
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "tanh", "identity"])
+def test_cross_entropy_needs_a_softmax_output_layer(tmp_path, output):
+    text = SOFTMAX.replace("activation: softmax", f"activation: {output}")
+    fails_at(tmp_path, text, 2, 7, "cross_entropy needs a softmax output layer",
+             f"output cat is {output}", hint="distribution")
+
+
+@pytest.mark.parametrize("target, total", [("[0.7, 0.7, 0]", "1.4"), ("[0, 0, 0]", "0"),
+                                           ("[1.5, -0.5, 0]", "1")])
+def test_cross_entropy_targets_must_be_a_distribution(tmp_path, target, total):
+    # the sheet's dE/dz = y − t holds only when the targets sum to 1 (and none is negative)
+    fails_at(tmp_path, SOFTMAX.replace("target: dog", f"target: {target}"), 10, 9,
+             "cross-entropy targets must be a distribution", f"sum to {total}",
+             hint="one-hot")
+
+
+def test_cross_entropy_soft_target_summing_to_one_is_fine(tmp_path):
+    steps = solves(tmp_path, SOFTMAX.replace("target: dog", "target: [0.1, 0.7, 0.2]"))
+    y = [steps[n]["exact"] for n in ("cat", "dog", "owl")]
+    assert steps["dE/dz(dog)"]["exact"] == pytest.approx(y[1] - 0.7, rel=1e-12)
+    assert steps["E"]["exact"] == pytest.approx(
+        -(0.1 * math.log(y[0]) + 0.7 * math.log(y[1]) + 0.2 * math.log(y[2])), rel=1e-12)
 
 
 def test_cross_entropy_of_a_zero_probability(tmp_path):

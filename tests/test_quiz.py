@@ -12,7 +12,7 @@ from bptutor.files.answers import load as load_answers
 from bptutor.files.problems import load
 from bptutor.sheet.worksheet import solve
 from bptutor.tools.grading import Grader
-from bptutor.tools.quiz import Quiz
+from bptutor.views.quiz_view import Quiz
 
 TANH = PROBLEMS / "tanh-chain.yaml"
 
@@ -278,3 +278,64 @@ def test_substituted_writes_the_students_numbers_when_given():
 def test_bad_carry_is_refused():
     with pytest.raises(ValueError):
         Quiz(solve(load(TANH)), Console(file=io.StringIO()), lambda: None, carry="theirs")
+
+
+# -- the session without I/O (what any front end drives) -------------------------------------------
+
+def test_the_session_walks_the_steps_without_a_console():
+    from bptutor.tools.quiz import Hint, Marked, QuizSession, Unreadable
+
+    sheet = solve(load(TANH))
+    session = QuizSession(sheet, carry="mine")
+    assert (session.total, session.number, session.current.key) == (27, 1, "z(q)")
+    assert session.respond("") is None and session.number == 1  # an empty line: asked again
+    unreadable = session.respond("minus 0.8")
+    assert isinstance(unreadable, Unreadable) and unreadable.text == "minus 0.8"
+    marked = session.respond("-0.90")
+    assert isinstance(marked, Marked) and marked.item.verdict == "wrong"
+    assert marked.carried == "-0.90"
+    numbers = sheet.substituted(sheet.step("z(q)"))  # nothing carried yet: the sheet's
+    assert marked.reveal.working == f"z(q) = u1·x1 + u2·x2 + u3·x3 = {numbers}"
+    assert (marked.reveal.value, marked.reveal.sheet_value) == (-0.8, -0.8)
+    hint = session.hint()  # substitutes the student's own -0.90, which is carried
+    assert isinstance(hint, Hint) and hint.working == "q = tanh(z(q)) = tanh(-0.90)"
+    marked = session.answer("-0.72")  # tanh(-0.90) = -0.716
+    assert (marked.item.verdict, marked.item.because, marked.reveal) == (
+        "follow_through", "z(q)", None)
+    assert marked.item.message.endswith("after a hint")
+    skipped = session.skip()
+    assert (skipped.item.key, skipped.item.verdict) == ("z(p1)", "missing")
+    assert skipped.reveal.value == round(0.9 * -0.72, 2)  # from the student's q
+    assert session.number == 4 and not session.done
+    session.quit()
+    assert session.done and session.current is None and session.respond("-0.53") is None
+    with pytest.raises(RuntimeError):
+        session.answer("-0.53")
+    result = session.result()
+    assert [i.key for i in result.report.items] == ["z(q)", "q", "z(p1)"]
+    assert not result.finished and result.total == 27
+
+
+def test_the_session_finishes_when_every_step_is_answered():
+    from bptutor.tools.quiz import QuizSession
+
+    session = QuizSession(solve(load(TANH)), only="update")
+    for key in [k for k in REFERENCE if k.startswith("new(")]:
+        assert session.current.key == key
+        assert session.respond(REFERENCE[key]).item.verdict == "correct"
+    assert session.done and session.result().finished and session.result().passed
+
+
+def test_a_step_the_students_numbers_leave_undefined_is_revealed_without_a_traceback(run):
+    # logistic regression with BCE: y = -0.5 carried makes E's ln(y) undefined
+    from bptutor.tools.quiz import QuizSession
+
+    session = QuizSession(solve(load(PROBLEMS / "logistic-regression.yaml")), carry="mine")
+    session.respond("0")
+    session.respond("-0.5")
+    marked = session.respond("1")
+    assert marked.item.key == "E" and marked.item.verdict == "wrong"
+    assert marked.reveal.value is None and marked.reveal.sheet_value == 0.693
+    result = run("quiz", "logistic-regression", "--carry", "mine", input=lines("0", "-0.5", "1"))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "= undefined  from your numbers; the sheet has 0.693" in result.stdout

@@ -111,8 +111,11 @@ def problems(draw, rounding: bool = False, rate: bool | None = None,
     n_layers = draw(st.integers(1, 3))
     sizes = [draw(st.integers(1, 4)) for _ in range(n_layers)]
 
-    # output activation: log losses need outputs in (0, 1)
-    if loss in ("binary_cross_entropy", "cross_entropy"):
+    # output activation: the loss's own rule (Loss.accepts): binary cross-entropy needs
+    # outputs in (0, 1), cross-entropy a softmax layer (a distribution, like its target)
+    if loss == "cross_entropy":
+        out_kind = "softmax"
+    elif loss == "binary_cross_entropy":
         out_kind = draw(st.sampled_from(["sigmoid", "softmax", "sigmoid-list"]))
         if loss == "binary_cross_entropy" and out_kind == "softmax" and sizes[-1] == 1:
             sizes[-1] = draw(st.integers(2, 4))  # a 1-neuron softmax gives y = 1 exactly

@@ -1,4 +1,4 @@
-"""Answers files (SPEC §4): reading a student's numbers as written, and writing templates."""
+"""Answers files (SPEC §4): reading a student's numbers as written (templates are a view)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,31 @@ import errno
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Container
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 from bptutor.errors import BptutorError, Mark, clip
-from bptutor.files.schema import schema_modeline
-from bptutor.files.yamlfile import Map, Scalar, read
-from bptutor.sheet.worksheet import Worksheet
-from bptutor.views import heading
+from bptutor.files.yamlfile import Map, Node, Scalar, read
+from bptutor.model import keys
 
 # unambiguous digit runs (no \d+\.?\d*): backtracking over a long one would be quadratic
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.(\d*))?|\.(\d+))(?:[eE]([-+]?\d+))?")
 _FRACTION = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
-_MINUS = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "'"})
+_MINUS = str.maketrans({"−": "-", "–": "-"})  # in numbers; keys.clean does keys
 
 
 @dataclass
 class Answer:
-    key: str  # canonical key
+    key: str  # the sheet key it answers (``AnswersFile.resolved``), else as cleaned
     text: str | None  # as written; None when left empty
     value: float | None  # None when empty or unreadable
     decimals: int | None  # decimals written (None: exact, like a fraction)
     mark: Mark
     written_key: str = ""
     significant: int | None = None  # significant figures written
+    key_mark: Mark | None = None  # where the key is written
 
 
 def significant_figures(text: str) -> int | None:
@@ -52,6 +52,20 @@ class AnswersFile:
     problem_mark: Mark
     student: str | None
     answers: dict[str, Answer] = field(default_factory=dict)
+
+    def resolved(self, known: Container[str]) -> AnswersFile:
+        """The answers keyed by the sheet keys they mean. An alias depends on the sheet
+        (``keys.canonical``: h' is a neuron's activation where the sheet has one, else
+        new(h)), so it is read once the sheet's keys ``known`` are."""
+        out = replace(self, answers={})
+        for answer in self.answers.values():
+            written = answer.written_key or answer.key
+            key = keys.canonical(written, known)
+            if key in out.answers:
+                raise BptutorError(self.path, answer.key_mark or answer.mark,
+                                   f"{written!r} answers {key!r} a second time")
+            out.answers[key] = replace(answer, key=key)
+        return out
 
 
 def read_number(text: str) -> tuple[float, int | None] | None:
@@ -76,20 +90,6 @@ def read_number(text: str) -> tuple[float, int | None] | None:
         except (ArithmeticError, ValueError):  # a zero denominator, too large, too many digits
             return None
     return None
-
-
-def canonical_key(key: str) -> str:
-    """SPEC §2 aliases: ∂E/∂q → dE/dq, a(q) → q, u3' and u3+ → new(u3)."""
-    key = key.strip().translate(_MINUS).replace(" ", "")
-    suffix = ""
-    if "@" in key:
-        key, _, example = key.partition("@")
-        suffix = "@" + example
-    if key.startswith("a(") and key.endswith(")"):
-        key = key[2:-1]
-    elif key.endswith("'") or key.endswith("+"):
-        key = f"new({key[:-1]})"
-    return key + suffix
 
 
 def load(path: str | Path) -> AnswersFile:
@@ -118,21 +118,24 @@ def load(path: str | Path) -> AnswersFile:
         raise BptutorError(name, answers.mark, "'answers' must map keys to numbers",
                            "e.g.  answers:\n  z(q): -0.8")
     for written, node in answers.items.items():
-        key = canonical_key(written)
+        key = keys.clean(written)  # aliases wait for the sheet: AnswersFile.resolved
         mark = answers.key_marks[written]
         if key in result.answers:
             raise BptutorError(name, mark, f"{written!r} answers {key!r} a second time")
-        if not isinstance(node, Scalar):
-            result.answers[key] = Answer(key, "(a list or mapping)", None, None, node.mark, written)
-            continue
-        if (node.value is None and not node.quoted) or not node.text.strip():
-            result.answers[key] = Answer(key, None, None, None, node.mark, written)
-            continue
-        number = read_number(node.text)
-        value, decimals = number if number else (None, None)
-        result.answers[key] = Answer(key, node.text, value, decimals, node.mark, written,
-                                     significant_figures(node.text) if number else None)
+        result.answers[key] = _answer(key, node, written, mark)
     return result
+
+
+def _answer(key: str, node: Node, written: str, key_mark: Mark) -> Answer:
+    """One answer as written: a number, empty, or unreadable."""
+    if not isinstance(node, Scalar):
+        return Answer(key, "(a list or mapping)", None, None, node.mark, written, None, key_mark)
+    if (node.value is None and not node.quoted) or not node.text.strip():
+        return Answer(key, None, None, None, node.mark, written, None, key_mark)
+    number = read_number(node.text)
+    value, decimals = number if number else (None, None)
+    return Answer(key, node.text, value, decimals, node.mark, written,
+                  significant_figures(node.text) if number else None, key_mark)
 
 
 def _problem_path(node: Scalar, answers_path: Path) -> str:
@@ -148,40 +151,6 @@ def _problem_path(node: Scalar, answers_path: Path) -> str:
     if exists or "/" in problem or problem.endswith((".yaml", ".yml")):
         return str(candidate)
     return problem  # a bundled problem's name
-
-
-def template(sheet: Worksheet, problem_ref: str, only: str | None = None) -> str:
-    """An empty answers file: every step key in order, its formula as a comment."""
-    from bptutor.views import selected
-
-    steps = selected(sheet, only)
-    width = max((len(_yaml_key(s.key)) for s in steps), default=0) + 1
-    lines = [schema_modeline("answers"), f"# Answers for: {sheet.network.title}",
-             f"# Fill in each value; {_precision(sheet)}. Leave a line empty to skip it.",
-             f"problem: {problem_ref}", "student:", "answers:"]
-    current = None
-    for step in steps:
-        title = heading(step, len(sheet.network.examples))
-        if title != current:
-            current = title
-            lines.append(f"  # {title}")
-        key = _yaml_key(step.key) + ":"
-        lines.append(f"  {key:<{width}} # {step.formula}")
-    return "\n".join(lines) + "\n"
-
-
-def _precision(sheet: Worksheet) -> str:
-    digits = sheet.rounding.digits
-    if digits is None:
-        return "give 3 significant figures"
-    return f"round to {digits} decimals after every step, as the exercise says"
-
-
-def _yaml_key(key: str) -> str:
-    """Keys are plain YAML where that reads back the same, else double-quoted."""
-    if re.fullmatch(r"[A-Za-z_(][\w()/\[\],.'@]*", key) and "," not in key and "[" not in key:
-        return key
-    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def relative_problem(problem_path: str, output: str | None, bundled: bool) -> str:

@@ -11,6 +11,7 @@ import re
 import textwrap
 
 from bptutor.files.schema import schema_modeline
+from bptutor.model.activations import DEFAULT_ALPHA
 from bptutor.model.network import Layer, Network, default_bias_names, default_weight_names
 from bptutor.model.rounding import show_given
 
@@ -48,7 +49,8 @@ def _layer(layer: Layer) -> list[str]:
     acts = [a.name for a in layer.activations]
     lines = [f"    - neurons: {names(layer.neurons)}",
              f"      activation: {acts[0] if len(set(acts)) == 1 else flow(acts)}"]
-    if "leaky_relu" in acts and layer.activations[0].alpha != 0.01:
+    if any(a.function.takes_alpha for a in layer.activations) \
+            and layer.activations[0].alpha != DEFAULT_ALPHA:
         lines.append(f"      alpha: {show_given(layer.activations[0].alpha)}")
     lines += rows("weights", [[show_given(w) for w in row] for row in layer.weights])
     n, width = len(layer.neurons), len(layer.weights[0])

@@ -15,9 +15,15 @@ from typing import TYPE_CHECKING
 
 from bptutor.errors import BptutorError, Mark, clip
 from bptutor.files.yamlfile import Map, Node, Scalar, Seq, read
-from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
+from bptutor.model.activations import (
+    ACTIVATION_ALIASES,
+    ACTIVATION_FUNCTIONS,
+    ACTIVATIONS,
+    DEFAULT_ALPHA,
+    Activation,
+)
 from bptutor.model.graph import Graph
-from bptutor.model.losses import LOSSES, Loss
+from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from bptutor.model.network import (
     Example,
     Layer,
@@ -214,7 +220,7 @@ class Validator:
         if "notation" in top.items:
             notation = self.choice(top.items["notation"], NOTATIONS, "notation")
         loss_node = self.require(top, "loss", "the problem", "losses: " + ", ".join(LOSSES))
-        loss = Loss(self.choice(loss_node, LOSSES, "loss"))
+        loss = LOSS_FUNCTIONS[self.choice(loss_node, LOSSES, "loss")]
 
         net = self.mapping(self.require(top, "network", "the problem"), "network")
         self.check_keys(net, ("inputs", "layers"), "network")
@@ -231,6 +237,7 @@ class Validator:
             last = k == len(layer_nodes.items)
             layers.append(self.layer(node, k, width, last))
             width = len(layers[-1].neurons)
+        self.check_outputs(loss, loss_node, layers[-1])
 
         outputs = layers[-1].neurons
         examples = self.examples(top, len(inputs), outputs, loss)
@@ -248,6 +255,17 @@ class Validator:
         marks = {key: top.key_marks[key] for key in top.items}
         return Network(self.path, title, source, digits, notation, loss, inputs, layers,
                        examples, rate, update_biases, marks)
+
+    def check_outputs(self, loss: Loss, loss_node: Node, out: Layer) -> None:
+        """The loss can score these output activations (the rule `bptutor new` uses too)."""
+        if loss.accepts([act.function for act in out.activations]):
+            return
+        neuron, act = next((n, a) for n, a in zip(out.neurons, out.activations)
+                           if not loss.accepts([a.function]))
+        raise self.fail(loss_node, f"{loss.name} needs {loss.needs}, but output "
+                        f"{clip(neuron)} is {act.name}",
+                        f"{loss.because}: change the output layer's activation, or choose "
+                        "another loss")
 
     def digits(self, node: Node) -> int:
         if not (isinstance(node, Scalar) and isinstance(node.value, int)
@@ -368,13 +386,15 @@ class Validator:
         return weights
 
     def alpha_used(self, layer: Map, names: list[str]) -> None:
-        if "alpha" in layer.items and "leaky_relu" not in names:
-            raise self.fail(layer.key_marks["alpha"], "alpha applies to leaky_relu only",
-                            "leave it out, or use 'activation: leaky_relu'")
+        if "alpha" in layer.items and not any(ACTIVATION_FUNCTIONS[n].takes_alpha
+                                              for n in names):
+            takers = [f.name for f in ACTIVATION_FUNCTIONS.values() if f.takes_alpha]
+            raise self.fail(layer.key_marks["alpha"], f"alpha applies to {', '.join(takers)} only",
+                            f"leave it out, or use 'activation: {takers[0]}'")
 
     def activations(self, layer: Map, what: str, n: int, last: bool) -> list[Activation]:
         node = self.require(layer, "activation", what, "activations: " + ", ".join(ACTIVATIONS))
-        alpha = 0.01
+        alpha = DEFAULT_ALPHA
         if "alpha" in layer.items:
             alpha = self.number(layer.items["alpha"], "alpha")
         if isinstance(node, Seq):
@@ -383,15 +403,16 @@ class Validator:
                                 f"{_count(len(node.items), 'activation')}",
                                 "give one activation for the layer, or one per neuron")
             names = [self.activation_name(item) for item in node.items]
-            if "softmax" in names:
-                raise self.fail(node, "softmax applies to a whole layer",
-                                "write 'activation: softmax' for the output layer")
+            whole = next((a for a in names if ACTIVATION_FUNCTIONS[a].layerwise), None)
+            if whole is not None:
+                raise self.fail(node, f"{whole} applies to a whole layer",
+                                f"write 'activation: {whole}' for the output layer")
             self.alpha_used(layer, names)
             return [Activation(name, alpha) for name in names]
         name = self.activation_name(node)
         self.alpha_used(layer, [name])
-        if name == "softmax" and not last:
-            raise self.fail(node, "softmax is only allowed on the output layer")
+        if ACTIVATION_FUNCTIONS[name].layerwise and not last:
+            raise self.fail(node, f"{name} is only allowed on the output layer")
         return [Activation(name, alpha)] * n
 
     def activation_name(self, node: Node) -> str:
@@ -428,8 +449,10 @@ class Validator:
         target_node = self.require(node, "target", what,
                                    f"one target per output neuron ({', '.join(outputs)})")
         if isinstance(target_node, Scalar) and isinstance(target_node.value, str):
-            if loss.name != "cross_entropy":
-                raise self.fail(target_node, "a target given by name needs loss: cross_entropy",
+            if not loss.target_by_name:
+                by_name = [n for n, f in LOSS_FUNCTIONS.items() if f.target_by_name]
+                raise self.fail(target_node, "a target given by name needs loss: "
+                                + " or ".join(by_name),
                                 "otherwise write the numbers, one per output "
                                 f"({', '.join(outputs)})")
             if target_node.value not in outputs:
@@ -439,8 +462,9 @@ class Validator:
             targets = [1.0 if name == target_node.value else 0.0 for name in outputs]
         else:
             targets = self.numbers(target_node, "target", len(outputs))
-        if loss.name == "binary_cross_entropy" and any(not 0 <= t <= 1 for t in targets):
-            raise self.fail(target_node, "binary cross-entropy targets lie between 0 and 1")
+        problem = loss.target_problem(targets)
+        if problem is not None:
+            raise self.fail(target_node, *problem)
         return Example(inputs, targets)
 
 

@@ -395,7 +395,7 @@ def mul(a: Expr, b: Expr, mark: Mark | None = None) -> Expr:
     (ca, ra), (cb, rb) = _split(a), _split(b)
     if not _finite(ca * cb):
         return Bin("*", a, b, mark)
-    if isinstance(a, Num) and cb != 1:  # gather the numbers in front: a·(2·a) = 2·a·a
+    if isinstance(a, Num) and cb != 1 and rb is not None:  # gather the numbers in front
         return mul(Num(ca * cb, mark), rb, mark)
     if ra is not None and rb is not None and (ca != 1 or cb != 1):
         return mul(Num(ca * cb, mark), mul(ra, rb, mark), mark)
@@ -478,7 +478,7 @@ class _Parser:
                 raise self.fail(pos, f"unexpected character {char!r} in the expression",
                                 "expressions use numbers, names, + - * / **, parentheses and "
                                 "the functions " + ", ".join(FUNCTIONS))
-            kind = match.lastgroup
+            kind = match.lastgroup or ""  # never empty: every alternative is a named group
             if kind == "op" and match.group() == "^":
                 raise self.fail(pos, "'^' is not a power here", "write a**2 for a squared")
             if kind != "space":

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bptutor.errors import BptutorError, Mark
+from bptutor.model import keys
 from bptutor.model.network import Example
 
 if TYPE_CHECKING:
@@ -25,18 +26,44 @@ class Graph:
     output: str
     marks: dict[str, Mark] = field(default_factory=dict)  # where top-level keys were written
     places: dict[str, Mark] = field(default_factory=dict)  # each input's value, node's expression
+    learning_rate: float | None = None  # no update step (yet): SPEC §6 graph parameters
+
+    # -- the Problem protocol (bptutor.model.problem) --
+    kind = "graph"
     notation = "graph"  # one notation only: dL/d(value), local derivatives inline
-    learning_rate = None
+    notations = ("graph",)
+    parameters_key = "inputs"  # a graph's gradients are its inputs' (where they are written)
+    parameter_words = ("input", "inputs")
+
+    @property
+    def loss_name(self) -> str:
+        return self.output
 
     @property
     def examples(self) -> list[Example]:
-        """One example, so views that count examples treat a graph like a single one."""
+        """A graph's inputs are its one example."""
         return [Example(list(self.inputs.values()), [])]
+
+    def depends(self) -> set[str]:
+        """The inputs and nodes the output depends on (the output itself included)."""
+        needed = {self.output}
+        for name in reversed(list(self.nodes)):
+            if name in needed:
+                needed |= self.nodes[name].names
+        return needed
+
+    def parameters(self) -> list[str]:
+        """The inputs the output depends on, in the worksheet's (backward) order."""
+        needed = self.depends()
+        return [name for name in reversed(list(self.inputs)) if name in needed]
+
+    def names(self) -> list[str]:
+        return [*self.inputs, *self.nodes]
 
     def error(self, key: str, message: str, hint: str | None = None) -> BptutorError:
         """An error placed where ``key`` (a name, ``dL/da``, or a top-level key) is written."""
-        prefix = f"d{self.output}/d"
-        name = key[len(prefix):] if key.startswith(prefix) else key
+        parts = keys.parse(key)
+        name = parts.name if parts.form == "d" and parts.of == self.output else key
         return BptutorError(self.path, self.places.get(name) or self.marks.get(key), message,
                             hint)
 
@@ -46,3 +73,8 @@ class Graph:
                            "check the numbers this expression receives")
         error.mark = getattr(exc, "mark", None) or error.mark
         return error
+
+    def overflow_error(self, key: str, kind: str) -> BptutorError:
+        """A value too large for a float, at the expression that computes it."""
+        return self.error(key, f"{key} is too large to compute with",
+                          "use smaller weights or inputs")

@@ -63,3 +63,13 @@ def show_exact(value: float, significant: int = 5) -> str:
 def paren(text: str) -> str:
     """Bracket a negative number inside a product or power: 0.2·(−1), (−0.94)²."""
     return f"({text})" if text.startswith("-") else text
+
+
+def asked_digits(round_to: int | None, exact: bool) -> int | None | str:
+    """The rounding a command asked for (``--round N``, ``--exact``), as ``solve`` takes it:
+    N decimals, None for exact, or "file" for the problem file's own."""
+    if exact and round_to is not None:
+        from bptutor.errors import OptionError
+
+        raise OptionError(None, "give --round N or --exact, not both")
+    return None if exact else "file" if round_to is None else round_to

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bptutor.model import keys
 from bptutor.model.expression import ADD, Expr, Name, Num, derivative, ordered_names, write
 from bptutor.model.graph import Graph
-from bptutor.sheet.ops import Product, Ref, Step, Sum
+from bptutor.model.rounding import Rounding
+from bptutor.sheet.ops import Op, Product, Ref, Step, Sum, Texts, Values
 
 
 class NodeValue:
@@ -25,10 +27,10 @@ class NodeValue:
         self.inputs = ordered_names(expr)
         self.formula = write(expr)
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return self.expr.value(dict(zip(self.inputs, v)))
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return write(self.expr, dict(zip(self.inputs, t)))
 
 
@@ -46,31 +48,22 @@ class Local:
             return f"({text})"
         return text
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return self.expr.value(dict(zip(self.inputs, v)))
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self._place(write(self.expr, dict(zip(self.inputs, t))))
 
 
 def gradient_key(graph: Graph, name: str) -> str:
-    return f"d{graph.output}/d{name}"
-
-
-def depends(graph: Graph) -> set[str]:
-    """The inputs and nodes the output depends on (the output itself included)."""
-    needed = {graph.output}
-    for name in reversed(list(graph.nodes)):
-        if name in needed:
-            needed |= graph.nodes[name].names
-    return needed
+    return keys.derivative(name, of=graph.output)
 
 
 def build_steps(graph: Graph) -> tuple[list[Step], dict[str, float]]:
     """Forward steps for every node, then backward steps in reverse order."""
     steps = [Step(name, "node", "forward", None, NodeValue(expr))
              for name, expr in graph.nodes.items()]
-    needed = depends(graph)
+    needed = graph.depends()
     order = [name for name in [*graph.inputs, *graph.nodes] if name in needed]
     users = {v: [u for u in graph.nodes if u in needed and v in graph.nodes[u].names]
              for v in order}
@@ -82,17 +75,17 @@ def build_steps(graph: Graph) -> tuple[list[Step], dict[str, float]]:
     return steps, dict(graph.inputs)
 
 
-def _gradient(graph: Graph, v: str, users: list[str]):
+def _gradient(graph: Graph, v: str, users: list[str]) -> Op:
     """Σ over the nodes u using v of dL/du · ∂u/∂v (no dL/dL factor when u is L)."""
     alone = len(users) == 1
-    terms = []
+    terms: list[Product] = []
     for u in users:
         local = derivative(graph.nodes[u], v, Name(u))
         if u == graph.output:
             terms.append(Product([Local(local, "alone" if alone else "term")]))
         else:  # a local derivative of 1 is not written, as σ′ = 1 is not on a network sheet
             key = gradient_key(graph, u)
-            factors = [] if _one(local) else [Local(local, "factor")]
+            factors: list[Op] = [] if _one(local) else [Local(local, "factor")]
             terms.append(Product([Ref(key, key), *factors]))
     return terms[0] if alone else Sum(terms, round_terms=True)
 

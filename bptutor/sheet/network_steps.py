@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from bptutor.model import keys
 from bptutor.model.activations import Activation
-from bptutor.model.network import Network
+from bptutor.model.keys import RATE
+from bptutor.model.network import Layer, Network
 from bptutor.sheet.ops import (
     Apply,
     LossGrad,
     LossValue,
+    Op,
     Product,
     Ref,
     Slope,
@@ -58,88 +61,89 @@ def _check_size(net: Network) -> None:
 def build_steps(net: Network, notation: str) -> tuple[list[Step], dict[str, float]]:
     """The ordered steps of SPEC §3 for ``net`` in ``notation``, and the given values."""
     _check_size(net)
-    givens = dict(parameter_values(net))
+    givens = dict(net.parameter_values())
     many = len(net.examples) > 1
     steps: list[Step] = []
     for e, example in enumerate(net.examples, start=1):
-        suffix = f"@{e}" if many else ""
-        builder = _ExampleSteps(net, notation, suffix, e if many else None)
+        builder = _ExampleSteps(net, notation, e if many else None)
         givens.update(zip(builder.input_keys, example.inputs))
         givens.update(zip(builder.target_keys, example.targets))
         steps += builder.steps()
     if many:
         count = len(net.examples)
-        steps.append(_total("E", "loss", "loss", count))
-        steps += [_total(f"dE/d{name}", "gradient", "backward", count)
-                  for name, _ in parameters(net)]
+        steps.append(_total(keys.LOSS, "loss", "loss", count))
+        steps += [_total(keys.derivative(name), "gradient", "backward", count)
+                  for name in net.parameters()]
     if net.learning_rate is not None:
         givens[RATE] = net.learning_rate
-        steps += [Step(f"new({name})", "update", "update", None,
-                       Update(name, f"dE/d{name}", RATE, name, f"dE/d{name}"))
-                  for name, is_bias in parameters(net) if net.update_biases or not is_bias]
+        steps += [_update(name) for name, is_bias in net.parameters_with_kind()
+                  if net.update_biases or not is_bias]
     return steps, givens
-
-
-RATE = "η()"  # the learning rate's key: parentheses keep it apart from every user name
 
 
 def parameter_values(net: Network) -> list[tuple[str, float]]:
     """(name, value) of every weight and bias, layer by layer, as the file gives them."""
-    out = []
-    for layer in net.layers:
-        for names, row in zip(layer.weight_names, layer.weights):
-            out += zip(names, row)
-        if layer.bias is not None:
-            out += zip(layer.bias_names, layer.bias)
-    return out
+    return net.parameter_values()
 
 
 def parameters(net: Network) -> list[tuple[str, bool]]:
     """Weight and bias names in backprop order (last layer first), with whether each is a bias."""
-    return [(name, is_bias) for layer in reversed(net.layers)
-            for names, is_bias in ((sum(layer.weight_names, []), False),
-                                   (layer.bias_names or [], True))
-            for name in names]
+    return net.parameters_with_kind()
+
+
+def _update(name: str) -> Step:
+    grad = keys.derivative(name)
+    return Step(keys.update(name), "update", "update", None, Update(name, grad, RATE, name, grad))
 
 
 def _total(key: str, kind: str, section: str, count: int) -> Step:
-    parts = [Product([Ref(f"{key}@{e}", f"{key}@{e}")]) for e in range(1, count + 1)]
+    parts = []
+    for e in range(1, count + 1):
+        part = keys.at(key, e)
+        parts.append(Product([Ref(part, part)]))
     return Step(key, kind, section, None, Sum(parts))
 
 
 class _ExampleSteps:
     """The forward, loss and backward steps for one example (keys end in ``@k`` in a batch)."""
 
-    def __init__(self, net: Network, notation: str, suffix: str, example: int | None):
-        self.net, self.notation, self.s, self.example = net, notation, suffix, example
-        self.input_keys = [f"{x}{suffix}" for x in net.inputs]
-        self.target_keys = [f"t({y}){suffix}" for y in net.outputs]
+    def __init__(self, net: Network, notation: str, example: int | None):
+        self.net, self.notation, self.example = net, notation, example
+        self.input_keys = [self.at(x) for x in net.inputs]
+        self.target_keys = [self.at(keys.target(y)) for y in net.outputs]
         single = len(net.outputs) == 1
-        self.target_labels = ["t" if single else f"t({y})" for y in net.outputs]
+        self.target_labels = ["t" if single else keys.target(y) for y in net.outputs]
         out = net.layers[-1]
-        log_loss = net.loss.name in ("binary_cross_entropy", "cross_entropy")
+        log_loss = net.loss.takes_logs
         # outputs whose exact ln y, 1/y and σ′ come from z (see LossValue, LossGrad, Slope)
         self.logits = {y for y, act in zip(out.neurons, out.activations)
-                       if log_loss and act.name in ("sigmoid", "softmax")}
+                       if log_loss and act.function.logs_from_z}
         self.out: list[Step] = []
 
-    def add(self, key: str, kind: str, section: str, op) -> None:
-        self.out.append(Step(key + self.s, kind, section, self.example, op))
+    def at(self, key: str) -> str:
+        """This example's key (``z(q)@2`` in a batch)."""
+        return keys.at(key, self.example)
 
-    def ref(self, key: str, label: str | None = None) -> Ref:
-        return Ref(key + self.s, label or key)
+    def add(self, key: str, kind: str, section: str, op: Op) -> None:
+        self.out.append(Step(self.at(key), kind, section, self.example, op))
+
+    def ref(self, key: str) -> Ref:
+        return Ref(self.at(key), key)
 
     def given(self, name: str) -> Ref:  # weights and biases are shared by all examples
         return Ref(name, name)
 
-    def slope(self, act: Activation, neuron: str) -> list[Slope]:
+    def z_of_logit(self, neuron: str) -> str | None:
+        """The z an output under a log loss also reads (see ``logits``)."""
+        return self.at(keys.preactivation(neuron)) if neuron in self.logits else None
+
+    def slope(self, act: Activation, neuron: str) -> list[Op]:
         """σ′ as a factor, or nothing for identity (σ′ = 1 is not written)."""
         reads = act.slope_reads
         if not reads:
             return []
-        key = f"z({neuron})" if reads == "z" else neuron
-        z_key = f"z({neuron}){self.s}" if neuron in self.logits else None
-        return [Slope(act, neuron, key + self.s, z_key)]
+        key = keys.preactivation(neuron) if reads == "z" else neuron
+        return [Slope(act, neuron, self.at(key), self.z_of_logit(neuron))]
 
     def steps(self) -> list[Step]:
         self.forward()
@@ -147,53 +151,59 @@ class _ExampleSteps:
         self.backward()
         return self.out
 
+    def units(self, names: list[str]) -> list[tuple[str, str]]:
+        """(key, label) of each unit's activation: what the next layer reads."""
+        return [(self.at(n), n) for n in names]
+
     def forward(self) -> None:
-        prev = [(key, name) for key, name in zip(self.input_keys, self.net.inputs)]
+        prev = self.units(self.net.inputs)
         for layer in self.net.layers:
             for j, neuron in enumerate(layer.neurons):
                 terms = [Product([self.given(w), Ref(a_key, a_name)])
                          for w, (a_key, a_name) in zip(layer.weight_names[j], prev)]
                 if layer.bias_names:
                     terms.append(Product([self.given(layer.bias_names[j])]))
-                self.add(f"z({neuron})", "preactivation", "forward", Sum(terms))
+                z = keys.preactivation(neuron)
+                self.add(z, "preactivation", "forward", Sum(terms))
                 if not layer.softmax:
                     self.add(neuron, "activation", "forward",
-                             Apply(layer.activations[j], f"z({neuron}){self.s}", f"z({neuron})"))
+                             Apply(layer.activations[j], self.at(z), z))
             if layer.softmax:
-                zs = [f"z({n}){self.s}" for n in layer.neurons]
-                labels = [f"z({n})" for n in layer.neurons]
+                labels = [keys.preactivation(n) for n in layer.neurons]
+                zs = [self.at(z) for z in labels]
                 for j, neuron in enumerate(layer.neurons):
                     self.add(neuron, "activation", "forward", SoftmaxOut(zs, labels, j))
-            prev = [(f"{n}{self.s}", n) for n in layer.neurons]
+            prev = self.units(layer.neurons)
 
     def loss(self) -> None:
-        ys = [f"{y}{self.s}" for y in self.net.outputs]
-        zs = [f"z({y}){self.s}" for y in self.net.outputs] if self.logits else []
-        self.add("E", "loss", "loss", LossValue(self.net.loss, ys, self.target_keys,
-                                                self.net.outputs, self.target_labels, zs,
-                                                self.net.layers[-1].activations))
+        outputs = self.net.outputs
+        ys = [self.at(y) for y in outputs]
+        zs = [self.at(keys.preactivation(y)) for y in outputs] if self.logits else []
+        self.add(keys.LOSS, "loss", "loss", LossValue(self.net.loss, ys, self.target_keys,
+                                                      outputs, self.target_labels, zs,
+                                                      self.net.layers[-1].activations))
 
-    def output_error(self, layer, j: int, neuron: str) -> None:
+    def output_error(self, layer: Layer, j: int, neuron: str) -> None:
         net, y = self.net, neuron
         if layer.softmax:
-            ys = [f"{n}{self.s}" for n in layer.neurons]
-            self.add(f"dE/dz({y})", "delta", "backward", SoftmaxGrad(
+            ys = [self.at(n) for n in layer.neurons]
+            self.add(keys.delta(y), "delta", "backward", SoftmaxGrad(
                 net.loss, ys, self.target_keys, layer.neurons, self.target_labels, j))
             return
-        grad = LossGrad(net.loss, f"{y}{self.s}", self.target_keys[j], y, self.target_labels[j],
-                        len(net.outputs), f"z({y}){self.s}" if y in self.logits else None)
+        grad = LossGrad(net.loss, self.at(y), self.target_keys[j], y, self.target_labels[j],
+                        len(net.outputs), self.z_of_logit(y))
         if self.notation == "delta":
-            self.add(f"dE/dz({y})", "delta", "backward",
+            self.add(keys.delta(y), "delta", "backward",
                      Product([grad, *self.slope(layer.activations[j], y)]))
         else:
-            self.add(f"dE/d{y}", "error", "backward", Product([grad]))
+            self.add(keys.derivative(y), "error", "backward", Product([grad]))
 
-    def downstream(self, layer, k: int) -> list:
+    def downstream(self, layer: Layer, k: int) -> list[Op]:
         """What neuron k of ``layer`` passes back: dE/dk·σ′ₖ (activation) or dE/dz(k)."""
         neuron = layer.neurons[k]
         if layer.softmax or self.notation == "delta":
-            return [self.ref(f"dE/dz({neuron})")]
-        return [self.ref(f"dE/d{neuron}"), *self.slope(layer.activations[k], neuron)]
+            return [self.ref(keys.delta(neuron))]
+        return [self.ref(keys.derivative(neuron)), *self.slope(layer.activations[k], neuron)]
 
     def backward(self) -> None:
         layers = self.net.layers
@@ -207,19 +217,20 @@ class _ExampleSteps:
                 if self.notation == "delta":
                     inner = Sum([Product([self.given(w), *self.downstream(above, k)])
                                  for k, w in paths])
-                    self.add(f"dE/dz({neuron})", "delta", "backward",
+                    self.add(keys.delta(neuron), "delta", "backward",
                              Product([*self.slope(layer.activations[j], neuron), inner]))
                 else:
                     terms = [Product([*self.downstream(above, k), self.given(w)]) for k, w in paths]
-                    self.add(f"dE/d{neuron}", "error", "backward", Sum(terms, round_terms=True))
+                    self.add(keys.derivative(neuron), "error", "backward",
+                             Sum(terms, round_terms=True))
         for index in range(len(layers) - 1, -1, -1):
             layer = layers[index]
-            prev = ([(k, n) for k, n in zip(self.input_keys, self.net.inputs)] if index == 0 else
-                    [(f"{n}{self.s}", n) for n in layers[index - 1].neurons])
+            prev = self.units(self.net.inputs if index == 0 else layers[index - 1].neurons)
             for k, names in enumerate(layer.weight_names):
                 back = self.downstream(layer, k)
                 for w, (a_key, a_name) in zip(names, prev):
-                    self.add(f"dE/d{w}", "gradient", "backward",
+                    self.add(keys.derivative(w), "gradient", "backward",
                              Product([*back, Ref(a_key, a_name)]))
             for k, b in enumerate(layer.bias_names or []):
-                self.add(f"dE/d{b}", "gradient", "backward", Product(self.downstream(layer, k)))
+                self.add(keys.derivative(b), "gradient", "backward",
+                         Product(self.downstream(layer, k)))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bptutor.model.activations import Activation, sigmoid, softmax
 from bptutor.model.losses import Loss, output_logs
@@ -29,8 +30,27 @@ def join_sum(terms: Sequence[str]) -> str:
 
 
 # -- ops ------------------------------------------------------------------------------------
-# Each op: ``inputs`` (keys read, in order), ``formula``, ``value(v, R)`` from the input values,
-# ``text(v, t, R)`` with the input values v and their display texts t.
+
+Values = Sequence[float]  # the values of an op's inputs, in order
+Texts = Sequence[str]  # the same values as the sheet writes them
+
+
+class Op(Protocol):
+    """What every step computes, as the sheet, the grader and every view read it."""
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The keys it reads, in order."""
+
+    @property
+    def formula(self) -> str:
+        """Symbolic: dE/dq·(1 - q²)·w1."""
+
+    def value(self, v: Values, R: Rounding) -> float:
+        """Its value from the values ``v`` of its inputs (rounding only where R says)."""
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        """Its formula with numbers: ``v`` the inputs' values, ``t`` as the sheet shows them."""
 
 class Ref:
     """A value by key: a weight, an input, or an earlier step."""
@@ -39,10 +59,10 @@ class Ref:
         self.inputs = (key,)
         self.formula = label
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return v[0]
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return t[0]
 
 
@@ -59,14 +79,14 @@ class Slope:
         self.formula = act.slope_formula(neuron)
         self.reads_z = act.slope_reads == "z"
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         if self.reads_z:
             return self.act.slope(0.0, v[0])
         if len(v) > 1 and R.digits is None and sigmoid(v[1]) == v[0]:
             return sigmoid(v[1]) * sigmoid(-v[1])
         return self.act.slope(v[0], 0.0)
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self.act.slope_text(t[0], v[0])
 
 
@@ -82,16 +102,16 @@ class LossGrad:
         self.inputs = (y, t) if z is None else (y, t, z)
         self.formula = loss.grad_formula(y_label, t_label, outputs)
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         if len(v) > 2 and R.digits is None and sigmoid(v[2]) == v[0]:
             return self.loss.grad_from_logit(v[1], v[2])
         return self.loss.grad(v[0], v[1], self.m)
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self.loss.grad_text(t[0], t[1], self.m)
 
 
-def _spans(children: Sequence):
+def _spans(children: Sequence[Op]) -> Iterator[tuple[Op, int, int]]:
     """Each child with the slice of its parent's input values that belongs to it."""
     start = 0
     for child in children:
@@ -103,19 +123,19 @@ def _spans(children: Sequence):
 class Product:
     """A product of factors: err·σ′·a, w·x."""
 
-    def __init__(self, factors: Sequence):
+    def __init__(self, factors: Sequence[Op]):
         self.factors = list(factors)
         self.inputs = tuple(k for f in self.factors for k in f.inputs)
         alone = len(self.factors) == 1
         self.formula = "·".join(_bracket(f.formula, f, alone) for f in self.factors)
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         result = 1.0
         for f, a, b in _spans(self.factors):
             result *= f.value(v[a:b], R)
         return result
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         alone = len(self.factors) == 1
         return "·".join(_bracket_text(f.text(v[a:b], t[a:b], R), f, i, alone)
                         for i, (f, a, b) in enumerate(_spans(self.factors)))
@@ -130,26 +150,26 @@ class Sum:
         self.inputs = tuple(k for term in self.terms for k in term.inputs)
         self.formula = " + ".join(term.formula for term in self.terms)
 
-    def term_values(self, v, R) -> list[float]:
+    def term_values(self, v: Values, R: Rounding) -> list[float]:
         values = [term.value(v[a:b], R) for term, a, b in _spans(self.terms)]
         return [R(x) for x in values] if self.round_terms else values
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return math.fsum(self.term_values(v, R))
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         text = join_sum([term.text(v[a:b], t[a:b], R) for term, a, b in _spans(self.terms)])
         if self.round_terms and len(self.terms) > 1 and R.digits is not None:
             text += " = " + join_sum([R.show(x) for x in self.term_values(v, R)])
         return text
 
 
-def _bracket(formula: str, factor, alone: bool = False) -> str:
+def _bracket(formula: str, factor: Op, alone: bool = False) -> str:
     many = isinstance(factor, Sum) and len(factor.terms) > 1
     return f"({formula})" if many and not alone else formula
 
 
-def _bracket_text(text: str, factor, position: int, alone: bool = False) -> str:
+def _bracket_text(text: str, factor: Op, position: int, alone: bool = False) -> str:
     """Bracket a sum inside a product, and a negative number that follows a '·'."""
     if isinstance(factor, Sum) and len(factor.terms) > 1:
         return text if alone else f"({text})"
@@ -168,10 +188,10 @@ class Apply:
         self.inputs = (z,)
         self.formula = act.value_formula(z_label)
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return self.act.value(v[0])
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self.act.value_formula(t[0])
 
 
@@ -182,10 +202,10 @@ class SoftmaxOut:
         self.inputs, self.index = tuple(zs), index
         self.formula = _softmax_text([f"exp({label})" for label in labels], index)
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return softmax(v)[self.index]
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return _softmax_text([f"e^{paren(x)}" for x in t], self.index)
 
 
@@ -208,13 +228,13 @@ class LossValue:
         self.inputs = (*ys, *ts, *zs)
         self.formula = loss.formula([loss.term_formula(y, t) for y, t in zip(y_labels, t_labels)])
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         m = len(self.names)
         ys, ts, zs = v[:m], v[m:2 * m], v[2 * m:]
         logs = output_logs(self.activations, ys, zs) if zs and R.digits is None else None
         return self.loss.value(ys, ts, self.names, logs)
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         m = len(self.names)
         return self.loss.formula([self.loss.term_formula(paren(y), paren(tt))
                                   for y, tt in zip(t[:m], t[m:2 * m])])
@@ -226,7 +246,8 @@ class SoftmaxGrad:
     def __init__(self, loss: Loss, ys: Sequence[str], ts: Sequence[str],
                  y_labels: Sequence[str], t_labels: Sequence[str], index: int):
         self.loss, self.index, self.m = loss, index, len(ys)
-        self.simple = loss.name == "cross_entropy"
+        self.simple = loss.matches_softmax
+        self.inputs: tuple[str, ...]
         if self.simple:
             self.inputs = (ys[index], ts[index])
             self.formula = f"{y_labels[index]} - {t_labels[index]}"
@@ -237,7 +258,7 @@ class SoftmaxGrad:
                 f"{loss.grad_formula(y, t, self.m)}·{y}·({int(i == index)} - {k})"
                 for i, (y, t) in enumerate(zip(y_labels, t_labels)))
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         if self.simple:
             return v[0] - v[1]
         ys, ts, k = v[: self.m], v[self.m:], self.index
@@ -246,7 +267,7 @@ class SoftmaxGrad:
                          * (rest[k] if i == k else 0.0 - ys[k])
                          for i, (y, t) in enumerate(zip(ys, ts)))
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         if self.simple:
             return f"{t[0]} - {paren(t[1])}"
         ys, ts, k = t[: self.m], t[self.m:], self.index
@@ -261,7 +282,7 @@ def _complements(ys: Sequence[float]) -> list[float]:
     distribution (a student's own) get plainly 1 − y."""
     if len(ys) < 2 or abs(math.fsum(ys) - 1) > 1e-9:
         return [1 - y for y in ys]
-    return [math.fsum(ys[:i] + ys[i + 1:]) if y > 0.5 else 1 - y for i, y in enumerate(ys)]
+    return [math.fsum([*ys[:i], *ys[i + 1:]]) if y > 0.5 else 1 - y for i, y in enumerate(ys)]
 
 
 class Update:
@@ -271,10 +292,10 @@ class Update:
         self.inputs = (w, rate, grad)
         self.formula = f"{w_label} - η·{grad_label}"
 
-    def value(self, v, R):
+    def value(self, v: Values, R: Rounding) -> float:
         return v[0] - v[1] * v[2]
 
-    def text(self, v, t, R):
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return f"{t[0]} - {t[1]}·{paren(t[2])}"
 
 
@@ -284,7 +305,7 @@ class Step:
     kind: str
     section: str  # forward | loss | backward | update
     example: int | None  # 1-based example, None for totals and updates
-    op: object
+    op: Op
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -294,7 +315,7 @@ class Step:
     def formula(self) -> str:
         return self.op.formula
 
-    def compute(self, values, rounding: Rounding) -> float:
+    def compute(self, values: Mapping[str, float], rounding: Rounding) -> float:
         """This step's value from any values of its inputs (the student's, say)."""
         return rounding(self.op.value([values[k] for k in self.op.inputs], rounding))
 

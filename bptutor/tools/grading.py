@@ -10,18 +10,21 @@ step's own formula (its op tree) and recomputed — never looked up in a table.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from bptutor.files.answers import Answer, AnswersFile
-from bptutor.model.activations import sigmoid
-from bptutor.model.rounding import show_exact
+from bptutor.errors import BptutorError
+from bptutor.files.answers import Answer, AnswersFile, load_problem
+from bptutor.files.problems import locate
+from bptutor.model.rounding import Rounding, show_exact
 from bptutor.sheet.ops import Product, Slope, Step, Sum, Update
-from bptutor.sheet.worksheet import Worksheet
+from bptutor.sheet.worksheet import Worksheet, selected
 from bptutor.sheet.worksheet import solve as solve_sheet
-from bptutor.views import selected
 
-EARNS_POINT = ("correct", "accepted", "follow_through")
+# SPEC §4: the verdicts that earn the point; every score, test count and style reads this one.
+EARNS_POINT = frozenset({"correct", "accepted", "follow_through"})
 
 DIAGNOSES = {
     "missing_term": "a term of the sum is left out",
@@ -47,6 +50,10 @@ class Item:
     because: str | None = None
     step: Step | None = None
 
+    @property
+    def earns_point(self) -> bool:
+        return self.verdict in EARNS_POINT
+
     def as_json(self) -> dict:
         data = {"key": self.key, "given": self.given, "expected": self.expected,
                 "exact": self.exact, "verdict": self.verdict, "message": self.message}
@@ -70,7 +77,7 @@ class Report:
 
     @property
     def score(self) -> int:
-        return sum(1 for item in self.items if item.verdict in EARNS_POINT)
+        return sum(1 for item in self.items if item.earns_point)
 
     @property
     def all_right(self) -> bool:
@@ -139,23 +146,27 @@ def _drop_term(op):
                       op.round_terms)
 
 
+def _mistaken(s: Slope, mistake: str):
+    """The slope as the activation's own mistaken σ′ computes it, if it can be made."""
+    slope = s.act.mistaken_slope(mistake)
+    return s if slope is None else _Leaf(s.inputs, lambda v: slope(v[0]))
+
+
 def _slope_at_activation(s: Slope):
-    if s.act.name == "tanh":
-        return _Leaf(s.inputs, lambda v: 1 - math.tanh(v[0]) ** 2)
-    if s.act.name == "sigmoid":
-        return _Leaf(s.inputs, lambda v: sigmoid(v[0]) * (1 - sigmoid(v[0])))
-    return s
+    return _mistaken(s, "derivative_at_activation")
 
 
 def _slope_of_other(s: Slope):
-    if s.act.name == "tanh":
-        return _Leaf(s.inputs, lambda v: v[0] * (1 - v[0]))
-    if s.act.name == "sigmoid":
-        return _Leaf(s.inputs, lambda v: 1 - v[0] ** 2)
-    return s
+    return _mistaken(s, "wrong_activation_derivative")
 
 
-def mistakes(op) -> Iterator[tuple[str, object]]:
+class Mistaken(Protocol):
+    """An op with a mistake made: only its value is needed, to compare with the answer."""
+
+    def value(self, v: Sequence[float], R: Rounding) -> float: ...
+
+
+def mistakes(op) -> Iterator[tuple[str, Mistaken]]:
     """(diagnosis code, the op with that mistake made), most specific first."""
     for new in _rebuild(op, _drop_term):
         yield "missing_term", new
@@ -184,11 +195,11 @@ class Grader:
     @property
     def other(self) -> Worksheet:
         """The other notation's worksheet: its rounding path is a legitimate one too."""
-        if self._other is None and self.sheet.notation == "graph":
-            self._other = self.sheet  # a graph has one notation: no other rounding path
-        if self._other is None:
-            notation = "delta" if self.sheet.notation == "activation" else "activation"
-            self._other = solve_sheet(self.sheet.network, self.sheet.rounding.digits, notation)
+        if self._other is None:  # a graph has one notation: no other rounding path
+            sheet = self.sheet
+            others = [n for n in sheet.network.notations if n != sheet.notation]
+            self._other = (solve_sheet(sheet.network, sheet.rounding.digits, others[0])
+                           if others else sheet)
         return self._other
 
     def unit(self, key: str) -> float:
@@ -205,6 +216,7 @@ class Grader:
     def grade(self, answers: AnswersFile, only: str | None = None) -> Report:
         sheet = self.sheet
         mine, theirs = {s.key for s in sheet.steps}, set(self.other.exact) - set(sheet.givens)
+        answers = answers.resolved(mine | theirs)  # aliases such as u3' mean a key of these
         written = answers.answers.keys()
         if len(written & (theirs - mine)) > len(written & (mine - theirs)):
             # the student worked in the other notation: mark that worksheet instead
@@ -305,10 +317,9 @@ class Grader:
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
-        digits = self.sheet.rounding.digits
-        if item.verdict != "wrong":
+        digits, given = self.sheet.rounding.digits, answer.value
+        if item.verdict != "wrong" or given is None:
             return
-        given = answer.value
         if digits is not None and answer.decimals is not None and answer.decimals < digits:
             hint = f"write {digits} decimals (you wrote {answer.decimals})"
             written = 10.0 ** -answer.decimals
@@ -319,7 +330,8 @@ class Grader:
         else:
             return
         # only a number that is the answer cut short: -0.7 for -0.66, not -0.5
-        if not any(abs(given - ref) <= 0.51 * written for ref in (item.expected, item.exact)):
+        if not any(abs(given - ref) <= 0.51 * written for ref in (item.expected, item.exact)
+                   if ref is not None):
             return
         item.message = f"{item.message}; {hint}" if item.message else hint
 
@@ -337,3 +349,31 @@ class Grader:
 
 def grade(answers: AnswersFile, sheet: Worksheet, only: str | None = None) -> Report:
     return Grader(sheet).grade(answers, only)
+
+
+class Graders:
+    """One Grader per problem file, shared by every answers file that names it (a class set).
+
+    Keyed by the file's resolved path: ``a/../p.yaml`` and ``p.yaml`` are one problem, and
+    the same relative name written in two folders' answers files are two."""
+
+    def __init__(self) -> None:
+        self._by_problem: dict[Path, Grader] = {}
+
+    def for_answers(self, answers: AnswersFile) -> Grader:
+        """The grader of the problem ``answers`` names; a bad problem raises BptutorError."""
+        key = _problem_key(answers.problem)
+        grader = self._by_problem.get(key) if key else None
+        if grader is None:
+            grader = Grader(solve_sheet(load_problem(answers)))
+            if key:
+                self._by_problem[key] = grader
+        return grader
+
+
+def _problem_key(problem: str) -> Path | None:
+    """The problem file's resolved path; None where it cannot be found (load reports why)."""
+    try:
+        return locate(problem).resolve()
+    except (BptutorError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return None

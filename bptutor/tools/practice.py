@@ -22,14 +22,22 @@ from bptutor.errors import BptutorError, clip
 from bptutor.files.problem_writer import problem_text
 from bptutor.files.problems import Validator, load
 from bptutor.files.yamlfile import parse
-from bptutor.model.activations import ACTIVATION_ALIASES, ACTIVATIONS, Activation
-from bptutor.model.losses import LOSSES, Loss
+from bptutor.model import keys
+from bptutor.model.activations import (
+    ACTIVATION_ALIASES,
+    ACTIVATION_FUNCTIONS,
+    ACTIVATIONS,
+    DEFAULT_ACTIVATION,
+    DEFAULT_ALPHA,
+    Activation,
+)
+from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, default_loss
 from bptutor.model.network import Example, Layer, Network, default_bias_names, default_weight_names
+from bptutor.model.problem import as_network
 from bptutor.model.rounding import show_given
 from bptutor.sheet.worksheet import Worksheet, solve
 
 DEFAULT_SHAPE = "2-2-1"
-DEFAULT_ACTIVATION = "sigmoid"
 DEFAULT_ROUND = 2
 DEFAULT_RATE = 0.5
 MAX_SIZE = 12  # neurons (or inputs) per layer
@@ -38,13 +46,9 @@ MAX_TRIES = 400
 MAX_WORK = 40_000  # worksheet steps over all draws: big networks give up in about a second
 SEED_RANGE = 100_000  # a random seed stays short enough to type back
 
-# The loss that suits each output activation when --loss is not given.
-DEFAULT_LOSS = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy"}
-FALLBACK_LOSS = "squared_error"  # the exercise sheet's
-
-SATURATED = {"tanh": (-0.95, 0.95), "sigmoid": (0.05, 0.95)}  # outside: σ′ is nearly 0
-SOFTMAX_MAX = 0.95
-LIVELY_Z = {"tanh": 1.8, "sigmoid": 2.9}  # |z| up to which σ(z) stays inside SATURATED
+# Without --activation: DEFAULT_ACTIVATION; without --loss: the loss that suits the output
+# activation (model/losses.py ``default_loss``). How lively a unit must be is its activation
+# function's (``lively_z``, ``lively_a``, ``dull_preactivation``: model/activations.py).
 ROW_TRIES = 20
 
 
@@ -146,28 +150,28 @@ def parse_activations(text: str, layers: int) -> list[str]:
 
 
 def check_loss(loss: str, output: str) -> None:
-    """A loss the output activation can be scored with."""
+    """A loss the output activation can be scored with (the loss's own rule, which the
+    problem loader applies too)."""
     if loss not in LOSSES:
         close = difflib.get_close_matches(loss, LOSSES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError(f"unknown loss {clip(loss)!r}{hint}; choose from " + ", ".join(LOSSES))
-    if loss == "cross_entropy" and output != "softmax":
-        raise UsageError("cross_entropy needs a softmax output layer, e.g. "
-                         "--activation sigmoid,softmax")
-    if loss == "binary_cross_entropy" and output != "sigmoid":
-        raise UsageError("binary_cross_entropy needs sigmoid outputs (its ln(1 - y) needs "
-                         "0 < y < 1)")
+    scorer = LOSS_FUNCTIONS[loss]
+    if not scorer.accepts([ACTIVATION_FUNCTIONS[output]]):
+        raise UsageError(f"{loss} needs {scorer.needs} ({scorer.because})")
 
 
 def fresh_plan(options: Options, seed: int) -> Plan:
     sizes = parse_shape(options.shape or DEFAULT_SHAPE)
     acts = parse_activations(options.activation or DEFAULT_ACTIVATION, len(sizes) - 1)
-    if "softmax" in acts[:-1]:
-        raise UsageError("softmax is only allowed on the output layer, e.g. "
-                         "--activation sigmoid,softmax")
-    if acts[-1] == "softmax" and sizes[-1] < 2:
-        raise UsageError("a softmax output layer needs at least 2 neurons, e.g. --shape 2-2-3")
-    loss = options.loss or DEFAULT_LOSS.get(acts[-1], FALLBACK_LOSS)
+    whole = next((a for a in acts[:-1] if ACTIVATION_FUNCTIONS[a].layerwise), None)
+    if whole is not None:
+        raise UsageError(f"{whole} is only allowed on the output layer, e.g. "
+                         f"--activation {DEFAULT_ACTIVATION},{whole}")
+    if ACTIVATION_FUNCTIONS[acts[-1]].layerwise and sizes[-1] < 2:
+        raise UsageError(f"a {acts[-1]} output layer needs at least 2 neurons, e.g. "
+                         "--shape 2-2-3")
+    loss = options.loss or default_loss(ACTIVATION_FUNCTIONS[acts[-1]]).name
     check_loss(loss, acts[-1])
     hidden = len(sizes) - 2
     layers = []
@@ -178,7 +182,8 @@ def fresh_plan(options: Options, seed: int) -> Plan:
             names = [f"h{j}" for j in range(1, size + 1)]
         else:
             names = [f"h{k}_{j}" for j in range(1, size + 1)]
-        layers.append(LayerPlan(names, [act] * size, 0.01, options.bias is not False, None, None))
+        layers.append(LayerPlan(names, [act] * size, DEFAULT_ALPHA, options.bias is not False,
+                                None, None))
     shape = "-".join(map(str, sizes))
     title = options.title or f"{shape} {_activation_words(acts)} network (practice, seed {seed})"
     return Plan(title, _digits(options, DEFAULT_ROUND), "activation", loss,
@@ -187,15 +192,17 @@ def fresh_plan(options: Options, seed: int) -> Plan:
 
 
 def like_plan(options: Options, seed: int) -> Plan:
+    assert options.like is not None  # the plan of --like FILE
     for flag, value in (("--shape", options.shape), ("--activation", options.activation),
                         ("--loss", options.loss), ("--bias/--no-bias", options.bias)):
         if value is not None:
             raise UsageError(f"--like takes the structure from {clip(options.like)}; "
                              f"leave out {flag}")
-    net = load(options.like)
-    if not isinstance(net, Network):  # a computation graph: no layers to copy
+    problem = load(options.like)
+    if problem.kind != "network":  # a computation graph: no layers to copy
         raise UsageError(f"--like {clip(options.like)}: a computation graph is not a network "
                          "problem; --like needs a network")
+    net = as_network(problem)
     layers = [LayerPlan(
         list(layer.neurons), [a.name for a in layer.activations], layer.activations[0].alpha,
         layer.bias is not None, layer.weight_names, layer.bias_names)
@@ -242,14 +249,11 @@ def draw_input(rng: random.Random) -> int:
     return 10 if rng.random() < 0.3 else rng.randint(1, 10)
 
 
-def draw_target(rng: random.Random, activation: str, loss: str) -> int:
-    if loss == "binary_cross_entropy" or activation == "sigmoid":
-        return rng.choice((0, 10))
-    if activation == "tanh":
-        return rng.choice((-10, 10)) if rng.random() < 0.5 else rng.choice(NONZERO[1:-1])
-    if activation == "relu":
-        return rng.randint(1, 10)
-    return rng.choice(NONZERO)  # identity, leaky_relu
+def draw_target(rng: random.Random, activation: str) -> int:
+    """A target in tenths from the activation's pools (two pools: each half the time)."""
+    pools = ACTIVATION_FUNCTIONS[activation].target_pools
+    pool = pools[0] if len(pools) == 1 or rng.random() < 0.5 else pools[1]
+    return round(10 * rng.choice(pool))
 
 
 @dataclass
@@ -286,21 +290,18 @@ def draw(plan: Plan, rng: random.Random) -> Numbers:
 
 
 def _lively(act: str, zs: list[float]) -> bool:
-    """Not saturated (|z| within the σ bounds) and not dead (relu z > 0), with a margin for
-    the rounding of z; softmax and the others are left to the worksheet."""
-    if act == "relu":
-        return all(z >= 0.05 for z in zs)
-    if act in LIVELY_Z:
-        return all(abs(z) <= LIVELY_Z[act] for z in zs)
-    return True
+    """Not saturated and not dead: every z in the function's lively range (which keeps a
+    margin for the rounding of z); softmax and the others are left to the worksheet."""
+    low, high = ACTIVATION_FUNCTIONS[act].lively_z
+    return all(low <= z <= high for z in zs)
 
 
 def draw_targets(rng: random.Random, plan: Plan) -> list[int]:
     out = plan.layers[-1]
-    if out.activations[0] == "softmax":
+    if ACTIVATION_FUNCTIONS[out.activations[0]].layerwise:  # a distribution: one-hot
         hot = rng.randrange(len(out.neurons))
         return [10 * (j == hot) for j in range(len(out.neurons))]
-    return [draw_target(rng, act, plan.loss) for act in out.activations]
+    return [draw_target(rng, act) for act in out.activations]
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -321,7 +322,8 @@ def drawn_network(plan: Plan, numbers: Numbers, source: str) -> Network:
     examples = [Example([x / 10 for x in xs], [t / 10 for t in ts])
                 for xs, ts in numbers.examples]
     return Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
-                   Loss(plan.loss), list(plan.inputs), layers, examples, plan.learning_rate,
+                   LOSS_FUNCTIONS[plan.loss], list(plan.inputs), layers, examples,
+                   plan.learning_rate,
                    plan.update_biases)
 
 
@@ -336,13 +338,13 @@ def source_line(options: Options, plan: Plan, seed: int) -> str:
         acts = [layer.activations[0] for layer in plan.layers]
         words += ["--shape", "-".join(map(str, sizes)),
                   "--activation", acts[0] if len(set(acts)) == 1 else ",".join(acts)]
-        if plan.loss != DEFAULT_LOSS.get(acts[-1], FALLBACK_LOSS):
+        if plan.loss != default_loss(ACTIVATION_FUNCTIONS[acts[-1]]).name:
             words += ["--loss", plan.loss]
         if not plan.layers[0].bias:
             words.append("--no-bias")
     if plan.round != plan.base_round:
         words += ["--no-round"] if plan.round is None else ["--round", str(plan.round)]
-    if plan.learning_rate != plan.base_rate:
+    if plan.learning_rate is not None and plan.learning_rate != plan.base_rate:
         words += ["--learning-rate", show_given(plan.learning_rate)]
     if options.title:
         words += ["--title", options.title]
@@ -353,24 +355,21 @@ def source_line(options: Options, plan: Plan, seed: int) -> str:
 
 def dull(sheet: Worksheet) -> str | None:
     """Why a solved problem makes a poor exercise, or None when it is a good one."""
-    net = sheet.network
-    acts = {n: a.name for layer in net.layers for n, a in zip(layer.neurons, layer.activations)}
+    net = as_network(sheet.network)
+    functions = {n: a.function for layer in net.layers
+                 for n, a in zip(layer.neurons, layer.activations)}
     rounds = sheet.rounding.digits is not None
     for step in sheet.steps:
         key = step.key
         if step.kind == "activation":
-            act, a = acts[key.split("@")[0]], sheet.exact[key]
-            if act in SATURATED and not SATURATED[act][0] <= a <= SATURATED[act][1]:
-                return f"saturated {act} unit"
-            if act == "softmax" and a > SOFTMAX_MAX:
-                return "saturated softmax"
+            reason = functions[keys.parse(key).name].dull_activation(sheet.exact[key])
+            if reason:
+                return reason
         elif step.kind == "preactivation":
-            act = acts[key[2:].split("@")[0].removesuffix(")")]
-            z, zr = sheet.exact[key], sheet.values[key]
-            if act == "relu" and min(z, zr) <= 0:
-                return "dead relu unit"
-            if act == "leaky_relu" and 0 in (z, zr):
-                return "leaky relu at its kink"
+            function = functions[keys.parse(key).name]  # z(h)@2: neuron h
+            reason = function.dull_preactivation(sheet.exact[key], sheet.values[key])
+            if reason:
+                return reason
         elif step.section == "backward":
             if sheet.values[key] == 0 or abs(sheet.exact[key]) < 1e-9:
                 return "a backward step that rounds to 0" if rounds else "a backward step of 0"

@@ -1,29 +1,22 @@
 """``quiz``: the worksheet's steps asked one at a time, each marked at once by check's grader.
 
-The session is driven by an injected line reader and a rich Console, so the same code runs in
-a terminal, from piped standard input and in tests. It keeps ``own``: the values the student
-is working from (the reference, overlaid with their answers when ``carry="mine"``), which is
-what ``Grader.judge`` needs for follow-through and what hints substitute into formulas.
+``QuizSession`` is the quiz as a state machine without I/O: it holds the sheet, the grader,
+the carry mode and the position, and turns each reply (an answer, a hint, a skip, a quit) into
+data. Any front end drives it: the terminal loop in ``bptutor.views.quiz_view``, tests, or a
+full-screen UI. It keeps ``own``: the values the student is working from (the reference,
+overlaid with their answers when ``carry="mine"``), which is what ``Grader.judge`` needs for
+follow-through and what hints substitute into formulas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-
-from rich.console import Console
-from rich.rule import Rule
-from rich.text import Text
+from dataclasses import dataclass
 
 from bptutor.errors import Mark
 from bptutor.files.answers import Answer, read_number, significant_figures
 from bptutor.sheet.ops import Step
-from bptutor.sheet.worksheet import Worksheet
+from bptutor.sheet.worksheet import Worksheet, selected
 from bptutor.tools.grading import Grader, Item, Report
-from bptutor.views import KIND_STYLE, heading, selected, settings
-from bptutor.views.check_view import VERDICT_STYLE, report_table, score_line
-
-Reader = Callable[[], str | None]  # one line without its newline; None at end of input
 
 COMMANDS = {"hint": "hint", "h": "hint", "?": "hint", "skip": "skip", "s": "skip",
             "quit": "quit", "q": "quit", "exit": "quit"}
@@ -43,162 +36,155 @@ class Result:
         return self.finished and self.report.all_right
 
 
-class Quiz:
-    """One quiz session over a worksheet; ``run()`` asks every step and returns the result."""
+@dataclass(frozen=True)
+class Reveal:
+    """The working after a wrong answer or a skip, from the numbers the student works from."""
 
-    def __init__(self, sheet: Worksheet, console: Console, read: Reader, *,
-                 only: str | None = None, carry: str = "right", echo: bool = False,
+    working: str  # key = formula = numbers substituted
+    value: float | None  # what those numbers give; None where they leave it undefined (ln 0)
+    sheet_value: float  # the worksheet's value (differs when the student carries an error)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A step answered (or skipped): its verdict, and what to show after it."""
+
+    item: Item
+    reveal: Reveal | None  # the working, when the answer was wrong or skipped
+    carried: str | None = None  # with carry="mine" after a wrong answer: the text carried on
+
+
+@dataclass(frozen=True)
+class Hint:
+    working: str  # key = formula = numbers substituted; the step is asked again
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    text: str  # the line that is neither a number nor a command; the step is asked again
+    how: str = HOW
+
+
+Reply = Marked | Hint | Unreadable | None  # None: an empty line, or the session ended
+
+
+class QuizSession:
+    """One quiz over a worksheet: ``current`` is the step asked; each reply moves it on."""
+
+    def __init__(self, sheet: Worksheet, *, only: str | None = None, carry: str = "right",
                  name: str = ""):
         if carry not in CARRY:
             raise ValueError(f"carry must be one of {CARRY}, not {carry!r}")
-        self.sheet, self.console, self._read = sheet, console, read
-        self.carry, self.echo = carry, echo
+        self.sheet, self.only, self.carry = sheet, only, carry
         self.grader = Grader(sheet)
         self.steps = selected(sheet, only)
-        self.only = only
+        self.position = 0  # index of the step asked
+        self.hinted = False  # the step asked has had a hint
+        self.stopped = False  # the student quit (or the input ran out)
         self.own = dict(sheet.values)  # what the student is working from
         self.root: dict[str, str] = {}  # key -> the earlier key whose error it carries
         self.report = Report(name or sheet.network.title, None, sheet)
 
-    # -- the session ------------------------------------------------------------------------
+    # -- where the session is -----------------------------------------------------------------
 
-    def run(self) -> Result:
-        self.intro()
-        finished, section = True, None
-        for number, step in enumerate(self.steps, start=1):
-            title = heading(step, len(self.sheet.network.examples))
-            if title != section:
-                section = title
-                self.console.print(Rule(title, style="bold"))
-            item = self.ask(step, number)
-            if item is None:
-                finished = False
-                break
-            self.report.items.append(item)
-        self.summary(finished)
-        return Result(self.report, len(self.steps), finished)
+    @property
+    def total(self) -> int:
+        return len(self.steps)
 
-    def ask(self, step: Step, number: int) -> Item | None:
-        """Ask until the step is answered (an Item) or the student stops (None)."""
-        hinted = False
-        while True:
-            line = self.prompt(step, number)
-            if line is None:
-                return None
-            text = line.strip()
-            command = COMMANDS.get(text.lower())
-            if not text:
-                continue
-            if command == "quit":
-                return None
-            if command == "hint":
-                self.say(Text("hint: ", style="bold") + Text(self.working(step)))
-                hinted = True
-            elif command == "skip":
-                return self.skip(step)
-            elif (number_read := read_number(text)) is None:
-                self.say(Text(f"? not a number: {HOW}", style="red"))
-            else:
-                return self.mark(step, text, *number_read, hinted)
+    @property
+    def done(self) -> bool:
+        return self.stopped or self.position >= len(self.steps)
 
-    def prompt(self, step: Step, number: int) -> str | None:
-        colour = KIND_STYLE[step.kind][1]
-        prompt = Text(f"({number}/{len(self.steps)}) ", style="dim")
-        prompt.append(step.key, style=f"bold {colour}")
-        prompt.append(f" = {step.formula} = ? ")
-        self.console.print(prompt, end="", soft_wrap=True)
-        try:
-            line = self._read()
-        except KeyboardInterrupt:  # Ctrl-C at the prompt: stop as quit does
-            line = None
-        if line is None:
-            self.console.print()  # end the prompt's line before the score table
-        elif self.echo:
-            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
-        return line
+    @property
+    def current(self) -> Step | None:
+        """The step being asked; None once the session is done."""
+        return None if self.done else self.steps[self.position]
 
-    # -- answers ----------------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        """The step's number as the student sees it, 1-based."""
+        return self.position + 1
 
-    def mark(self, step: Step, text: str, value: float, decimals: int | None,
-             hinted: bool) -> Item:
+    def result(self) -> Result:
+        return Result(self.report, len(self.steps), not self.stopped and self.done)
+
+    # -- replies --------------------------------------------------------------------------------
+
+    def respond(self, line: str) -> Reply:
+        """One line as typed: a number, or hint (h, ?), skip (s), quit (q, exit)."""
+        if self.done:
+            return None
+        text = line.strip()
+        command = COMMANDS.get(text.lower())
+        if not text:
+            return None
+        if command == "quit":
+            self.quit()
+            return None
+        if command == "hint":
+            return self.hint()
+        if command == "skip":
+            return self.skip()
+        return self.answer(text)
+
+    def answer(self, text: str) -> Marked | Unreadable:
+        """Mark a number as written; an unreadable one leaves the step to be asked again."""
+        step = self._asked()
+        number_read = read_number(text)
+        if number_read is None:
+            return Unreadable(text)
+        value, decimals = number_read
         item = self.grader.judge(step, value, self.own, self.root)
         answer = Answer(step.key, text, value, decimals, Mark(), step.key,
                         significant_figures(text))
         self.grader.precision_hint(item, answer)
-        if hinted:
+        if self.hinted:
             item.message = f"{item.message}; after a hint" if item.message else "after a hint"
-        self.verdict(item)
-        if item.verdict == "wrong":
-            self.reveal(step)
+        wrong = item.verdict == "wrong"
+        reveal = self.reveal(step) if wrong else None
+        carried = None
         if self.carry == "mine":
             self.own[step.key] = value
-            if item.verdict == "wrong":  # the reveal showed the right value: say which is used
-                self.say(Text(f"(carrying on from your {step.key} = {text})", style="dim"))
-        return item
+            carried = text if wrong else None  # the reveal showed the right value: say which
+        return self._advance(Marked(item, reveal, carried))
 
-    def skip(self, step: Step) -> Item:
-        sheet = self.sheet
+    def hint(self) -> Hint:
+        """The step's formula with the numbers substituted; the answer will say so."""
+        step = self._asked()
+        self.hinted = True
+        return Hint(self.working(step))
+
+    def skip(self) -> Marked:
+        """A skip counts as missing, reveals the answer and carries on from the right value."""
+        step, sheet = self._asked(), self.sheet
         item = Item(step.key, None, sheet.values[step.key], sheet.exact[step.key], "missing",
                     "skipped", step=step)
-        self.verdict(item)
-        self.reveal(step)
-        self.own[step.key] = sheet.values[step.key]  # a skip carries on from the right value
-        return item
+        reveal = self.reveal(step)
+        self.own[step.key] = sheet.values[step.key]
+        return self._advance(Marked(item, reveal))
 
-    def verdict(self, item: Item) -> None:
-        symbol, colour = VERDICT_STYLE[item.verdict]
-        line = Text(f"{symbol} {item.verdict.replace('_', '-')}", style=f"bold {colour}")
-        if item.message:
-            line.append(f" — {item.message}")
-        if item.verdict in ("accepted", "follow_through"):
-            line.append(f" (the sheet has {self.sheet.rounding.show(item.expected)})",
-                        style="dim")
-        self.say(line)
+    def quit(self) -> None:
+        self.stopped = True
+
+    # -- working ----------------------------------------------------------------------------------
 
     def working(self, step: Step) -> str:
         """key = formula = numbers substituted, from the values the student works from."""
         return f"{step.key} = {step.formula} = {self.sheet.substituted(step, self.own)}"
 
-    def reveal(self, step: Step) -> None:
+    def reveal(self, step: Step) -> Reveal:
         """The formula with the numbers substituted and the right value from them."""
-        R, ref = self.sheet.rounding, self.sheet.values[step.key]
-        mine = step.compute(self.own, R)
-        line = Text(f"{self.working(step)} = ")
-        line.append(R.show(mine), style="bold")
-        if R.show(mine) != R.show(ref):
-            line.append(f"  from your numbers; the sheet has {R.show(ref)}", style="dim")
-        self.say(line)
+        mine = self.grader.recompute(step, self.own)
+        return Reveal(self.working(step), mine, self.sheet.values[step.key])
 
-    def say(self, text: Text) -> None:
-        self.console.print(Text("  ") + text)
+    def _asked(self) -> Step:
+        step = self.current
+        if step is None:
+            raise RuntimeError("the quiz is over: no step is being asked")
+        return step
 
-    # -- start and end ----------------------------------------------------------------------
-
-    def intro(self) -> None:
-        sheet = self.sheet
-        self.console.print(Text(sheet.network.title, style="bold"))
-        self.console.print(Text(settings(sheet), style="dim"))
-        if not self.steps:
-            self.console.print(f"this problem has no {self.only} steps to ask")
-            return
-        where = ("your own value (later steps can earn follow-through)" if self.carry == "mine"
-                 else "the right value")
-        self.console.print(Text(f"{len(self.steps)} steps: answer each with a number, or type "
-                                "hint (h, ?), skip (s), quit (q)", style="dim"))
-        self.console.print(Text(f"after a wrong answer you carry on from {where}", style="dim"))
-
-    def summary(self, finished: bool) -> None:
-        if not self.steps:
-            return
-        self.console.print(Rule("Score", style="bold"))
-        report = self.report
-        if not report.items:
-            self.console.print("no step answered")
-            return
-        # the formulas were shown as the quiz went; the table keeps to verdicts and reasons
-        shown = Report(report.path, None, report.sheet,
-                       [replace(item, step=None) for item in report.items])
-        self.console.print(report_table(shown))
-        self.console.print(score_line(report))
-        if not finished:
-            self.console.print(f"stopped after {len(report.items)} of {len(self.steps)} steps")
+    def _advance(self, marked: Marked) -> Marked:
+        self.report.items.append(marked.item)
+        self.position += 1
+        self.hinted = False
+        return marked

@@ -1,11 +1,10 @@
 """Training: gradient descent over a problem's examples — online, batch or mini-batch.
 
-The forward pass is gradcheck's batched float64 ``NetworkLoss`` (one parameter copy); the
-backward pass below is backprop in matrix form with the worksheet's derivatives (σ′ from the
-activation for tanh and sigmoid, relu′(0) = 1), so one batch step equals the worksheet's
-exact update. E is the sum of the examples' losses (SPEC §1), and each update descends the
-loss of the examples it saw. numpy is imported here and in gradcheck only: ``bptutor solve``
-never loads it.
+The forward and backward passes are tools/numeric.py's (the same float64 ``NetworkLoss``
+gradcheck differences, with one parameter copy): backprop in matrix form with the worksheet's
+derivatives, so one batch step equals the worksheet's exact update. E is the sum of the
+examples' losses (SPEC §1), and each update descends the loss of the examples it saw. numpy
+is imported by the numeric tools only: ``bptutor solve`` never loads it.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from bptutor.files.problem_writer import problem_text
 from bptutor.model.network import Layer, Network
 from bptutor.model.rounding import show_given
 from bptutor.sheet.network_steps import parameter_values
-from bptutor.tools.gradcheck import NetworkLoss
+from bptutor.tools.numeric import NetworkLoss
 
 MODES = ("online", "batch", "minibatch")
 DEFAULT_RATE = 0.5  # when neither --learning-rate nor the file's learning_rate is given
@@ -59,7 +58,7 @@ class Prediction:
     inputs: list[float]
     targets: list[float]
     outputs: list[float]
-    right: bool | None  # on the right side of 0.5 (sigmoid) or the right argmax (softmax)
+    right: bool | None  # on the right side of 0.5 (probabilities) or the right argmax (softmax)
 
 
 @dataclass
@@ -134,70 +133,7 @@ class Model:
 
     def gradient(self, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """dE/d(parameter) summed over the examples ``rows``."""
-        inputs, targets = self.loss.inputs[rows], self.loss.targets[rows]
-        passes = [(z[0], a[0]) for z, a in self.loss.forward(params[None, :], inputs)]
-        layers = self.net.layers
-        grad = np.zeros_like(params)
-        with np.errstate(all="ignore"):
-            delta = _output_delta(self.net, *passes[-1], targets)  # dE/dz, (examples, neurons)
-            for k in range(len(layers) - 1, -1, -1):
-                w, b, shape = self.loss.layout[k]
-                below = passes[k - 1][1] if k else inputs
-                grad[w] = (delta.T @ below).ravel()
-                if b is not None:
-                    grad[b] = delta.sum(axis=0)
-                if k:
-                    delta = (delta @ params[w].reshape(shape)) * _slope(layers[k - 1],
-                                                                         *passes[k - 1])
-        return grad
-
-
-def _slope(layer: Layer, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """σ′ per neuron, as the worksheet computes it (from a for tanh/sigmoid, else from z)."""
-    out = np.ones_like(z)
-    for j, act in enumerate(layer.activations):
-        match act.name:
-            case "tanh":
-                out[:, j] = 1 - a[:, j] ** 2
-            case "sigmoid":
-                out[:, j] = a[:, j] * (1 - a[:, j])
-            case "relu":
-                out[:, j] = np.where(z[:, j] >= 0, 1.0, 0.0)
-            case "leaky_relu":
-                out[:, j] = np.where(z[:, j] >= 0, 1.0, act.alpha)
-    return out
-
-
-def _loss_grad(name: str, y: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """∂E/∂y per output; a term whose coefficient is 0 counts as 0 (as in the loss)."""
-    match name:
-        case "squared_error":
-            return 2 * (y - t)
-        case "half_squared_error":
-            return y - t
-        case "mean_squared_error":
-            return 2 * (y - t) / y.shape[-1]
-        case "binary_cross_entropy":
-            return -(np.where(t != 0, t / y, 0.0) - np.where(t != 1, (1 - t) / (1 - y), 0.0))
-        case _:
-            return np.where(t != 0, -t / y, 0.0)
-
-
-def _output_delta(net: Network, z: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """dE/dz at the output layer; the shortcuts stay finite where y saturates to 0 or 1."""
-    layer, name = net.layers[-1], net.loss.name
-    if layer.softmax:
-        if name == "cross_entropy":  # y·Σt − t: y − t for a one-hot target
-            return y * t.sum(axis=-1, keepdims=True) - t
-        g = _loss_grad(name, y, t)
-        return y * (g - (g * y).sum(axis=-1, keepdims=True))
-    delta = _loss_grad(name, y, t) * _slope(layer, z, y)
-    sig = [j for j, act in enumerate(layer.activations) if act.name == "sigmoid"]
-    if name == "binary_cross_entropy":  # −(t/y − (1−t)/(1−y))·y(1−y) = y − t
-        delta[:, sig] = (y - t)[:, sig]
-    elif name == "cross_entropy":  # −t/y·y(1−y) = −t(1−y)
-        delta[:, sig] = np.where(t != 0, -t * (1 - y), 0.0)[:, sig]
-    return delta
+        return self.loss.gradient(params, rows)
 
 
 def initial_parameters(net: Network, rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
@@ -271,7 +207,7 @@ def inspect(net: Network, params: np.ndarray) -> tuple[list[Prediction], list[Hi
     for layer, acts in zip(net.layers[:-1], passes):
         for j, neuron in enumerate(layer.neurons):
             column = acts[:, j].tolist()
-            cut = 0.0 if layer.activations[j].name == "tanh" else 0.5
+            cut = layer.activations[j].function.midpoint
             bits = [int(a >= cut) for a in column]
             hidden.append(HiddenUnit(layer.index, neuron, column,
                                      boolean_name(inputs, bits, net.inputs)))
@@ -281,7 +217,7 @@ def inspect(net: Network, params: np.ndarray) -> tuple[list[Prediction], list[Hi
 def _right(layer: Layer, y: np.ndarray, targets: list[float]) -> bool | None:
     if layer.softmax:
         return int(np.argmax(y)) == int(np.argmax(targets))
-    if all(act.name == "sigmoid" for act in layer.activations):
+    if all(act.function.probability for act in layer.activations):
         return all((out >= 0.5) == (t >= 0.5) for out, t in zip(y, targets))
     return None  # no threshold to be on the right side of
 
@@ -375,3 +311,30 @@ def saved_problem(result: Result, problem: str) -> str:
     if net.source:
         source += f". Before training: {' '.join(net.source.split())}"
     return problem_text(net, source, modeline=False)
+
+
+# -- settings from command-line options -----------------------------------------------------
+
+def checked_settings(epochs: int = DEFAULT_EPOCHS, mode: str | None = None,
+                     batch_size: int | None = None, learning_rate: float | None = None,
+                     momentum: float = 0.0, l2: float = 0.0, seed: int = 0,
+                     shuffle: bool = False) -> Settings:
+    """``train``'s options as Settings. The mode defaults to batch, or minibatch when a batch
+    size is given; an impossible value or combination raises OptionError naming the option."""
+    from bptutor.errors import OptionError
+
+    if mode is None:
+        mode = "minibatch" if batch_size is not None else "batch"
+    if mode not in MODES:
+        raise OptionError("--mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    if mode == "minibatch" and batch_size is None:
+        raise OptionError("--mode", "--mode minibatch needs --batch-size B")
+    if mode != "minibatch" and batch_size is not None:
+        raise OptionError("--batch-size", f"--batch-size applies to --mode minibatch, not {mode}")
+    if learning_rate is not None and not (0 < learning_rate < math.inf):
+        raise OptionError("--learning-rate", "η must be a positive number")
+    if not 0 <= momentum < 1:
+        raise OptionError("--momentum", "μ must lie in [0, 1)")
+    if not 0 <= l2 < math.inf:
+        raise OptionError("--l2", "λ must be 0 or more")
+    return Settings(epochs, mode, batch_size, learning_rate, momentum, l2, seed, shuffle)

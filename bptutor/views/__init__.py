@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bptutor.sheet.ops import Step
-from bptutor.sheet.worksheet import Worksheet
-
-ONLY = {"forward": ("forward", "loss"), "backward": ("backward",), "update": ("update",)}
+from bptutor.sheet.worksheet import Worksheet, notation_summary, selected
 
 SECTION_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass",
                   "update": "Update"}
@@ -39,11 +37,6 @@ class Line:
     exact_shown: str | None  # the exact value where it differs from the shown one
 
 
-def selected(sheet: Worksheet, only: str | None) -> list[Step]:
-    sections = ONLY[only] if only else None
-    return [s for s in sheet.steps if sections is None or s.section in sections]
-
-
 def lines(sheet: Worksheet, only: str | None = None) -> Iterator[Line]:
     from bptutor.model.rounding import show_exact
 
@@ -68,9 +61,4 @@ def settings(sheet: Worksheet) -> str:
     digits = sheet.rounding.digits
     rounding = (f"rounded to {digits} decimal{'s' * (digits != 1)} after every step"
                 if digits is not None else "exact (no rounding)")
-    notation = ("activation notation: dE/d(neuron), σ′ inline" if sheet.notation == "activation"
-                else "delta notation: δ = dE/dz")
-    if sheet.notation == "graph":
-        notation = (f"computation graph: d{sheet.network.output}/d(value), "
-                    "local derivatives inline")
-    return f"{rounding} · {notation}"
+    return f"{rounding} · {notation_summary(sheet.network, sheet.notation)}"

@@ -107,7 +107,7 @@ def gradescope_doc(report: Report) -> dict:
     for item in report.items:
         if item.verdict == "unknown":
             continue
-        earned = item.verdict in ("correct", "accepted", "follow_through")
+        earned = item.earns_point
         output = item.verdict.replace("_", "-") + (f": {item.message}" if item.message else "")
         tests.append({"name": item.key, "score": 1 if earned else 0, "max_score": 1,
                       "status": "passed" if earned else "failed", "output": output})

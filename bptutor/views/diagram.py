@@ -15,6 +15,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 
+from bptutor.model import keys
+from bptutor.model.problem import as_network
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.views import KIND_STYLE
 
@@ -52,7 +54,7 @@ def _edge(source: str, weight: str, value: str, target: str, named: bool) -> Tex
 
 
 def _layer_title(sheet: Worksheet, index: int, compact: bool) -> str:
-    layer = sheet.network.layers[index]
+    layer = as_network(sheet.network).layers[index]
     names = sorted({a.name for a in layer.activations})
     act = names[0] if len(names) == 1 else "mixed"
     return act if compact else f"layer {layer.index} · {act}"
@@ -61,16 +63,17 @@ def _layer_title(sheet: Worksheet, index: int, compact: bool) -> str:
 def columns(sheet: Worksheet, compact: bool) -> list[Column]:
     """The diagram's columns, values of the first example in a batch; ``compact`` leaves out
     weight names and the word 'layer'."""
-    net = sheet.network
-    suffix = "@1" if len(net.examples) > 1 else ""
+    net = as_network(sheet.network)
+    first = 1 if len(net.examples) > 1 else None
     width = max(map(cell_len, net.inputs))
-    cols = [Column("inputs", [_unit(x, sheet.show(x + suffix), width, "") for x in net.inputs],
-                   [])]
+    cols = [Column("inputs", [_unit(x, sheet.show(keys.at(x, first)), width, "")
+                              for x in net.inputs], [])]
     prev = net.inputs
     for index, layer in enumerate(net.layers):
         width = max(map(cell_len, layer.neurons))
-        units = [_unit(n, sheet.show(n + suffix), width, ACT) for n in layer.neurons]
-        biases = layer.bias_names or [None] * len(layer.neurons)
+        units = [_unit(n, sheet.show(keys.at(n, first)), width, ACT) for n in layer.neurons]
+        biases: list[str | None] = (list(layer.bias_names) if layer.bias_names
+                                    else [None] * len(layer.neurons))
         edges = [_edge(a, w, sheet.show(w), n, not compact)
                  for n, names, b in zip(layer.neurons, layer.weight_names, biases)
                  for a, w in [*zip(prev, names), *([("+1", b)] if b else [])]]
@@ -124,16 +127,21 @@ class NetworkDiagram:
         self.sheet = sheet
 
     def lines(self, max_width: int) -> list[Text]:
-        if hasattr(self.sheet.network, "nodes"):  # kind: graph
-            cols = graph_columns(self.sheet)
-            if max(len(c.edges) for c in cols) > MAX_EDGES:
-                return []
-            out = grid(cols)
-            fits = max(cell_len(line.plain) for line in out) <= max_width
-            return [Text(), *out, Text()] if fits else []
-        net = getattr(self.sheet.network, "layers", None)
-        if not net or any(len(sum(layer.weight_names, [])) + len(layer.bias_names or [])
-                          > MAX_EDGES for layer in net):
+        draw = {"network": self.network_lines, "graph": self.graph_lines}
+        return draw[self.sheet.network.kind](max_width)
+
+    def graph_lines(self, max_width: int) -> list[Text]:
+        cols = graph_columns(self.sheet)
+        if max(len(c.edges) for c in cols) > MAX_EDGES:
+            return []
+        out = grid(cols)
+        fits = max(cell_len(line.plain) for line in out) <= max_width
+        return [Text(), *out, Text()] if fits else []
+
+    def network_lines(self, max_width: int) -> list[Text]:
+        layers = as_network(self.sheet.network).layers
+        if any(len(sum(layer.weight_names, [])) + len(layer.bias_names or []) > MAX_EDGES
+               for layer in layers):
             return []
         for compact in (False, True):  # weight names if they fit, else values alone
             out = grid(columns(self.sheet, compact))

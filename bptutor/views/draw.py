@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bptutor.model import keys
+from bptutor.model.problem import as_graph, as_network
 from bptutor.sheet.worksheet import Worksheet
 
 
@@ -40,48 +42,49 @@ class Picture:
 def _value(sheet: Worksheet, key: str) -> str | None:
     """'key = value' as the sheet writes it, or None where the sheet has no such value."""
     if key in sheet.givens or key in sheet.values:
-        return f"{key.split('@')[0]} = {sheet.show(key)}"
+        return f"{keys.base(key)} = {sheet.show(key)}"
     return None
 
 
-def _lines(sheet: Worksheet, first: str, keys: list[str]) -> list[str]:
-    return [first, *(text for text in (_value(sheet, k) for k in keys) if text)]
+def _lines(sheet: Worksheet, first: str, wanted: list[str]) -> list[str]:
+    return [first, *(text for text in (_value(sheet, k) for k in wanted) if text)]
 
 
 def picture(sheet: Worksheet, example: int = 1) -> Picture:
     """The picture of a solved network or, for ``kind: graph``, of a computation graph."""
-    if hasattr(sheet.network, "nodes"):
-        return graph_picture(sheet)
-    return network_picture(sheet, example)
+    return PICTURES[sheet.network.kind](sheet, example)
 
 
 def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
-    net = sheet.network
+    net = as_network(sheet.network)
     count = len(net.examples)
-    at = f"@{example}" if count > 1 else ""
     ids: dict[str, str] = {}
+
+    def at(key: str) -> str:  # the shown example's key
+        return keys.at(key, example if count > 1 else None)
+
+    def with_gradient(name: str) -> list[str]:  # a weight or bias, its gradient, its update
+        return _lines(sheet, "", [name, keys.derivative(name), keys.update(name)])[1:]
 
     def node(name: str, lines: list[str], kind: str) -> Node:
         ids[name] = f"n{len(ids)}"
         return Node(ids[name], lines, kind, name)
 
-    columns = [("inputs", [node(x, _lines(sheet, "", [x + at])[1:], "input")
+    columns = [("inputs", [node(x, _lines(sheet, "", [at(x)])[1:], "input")
                            for x in net.inputs])]
     edges, prev = [], net.inputs
     for layer in net.layers:
         nodes = []
         for j, n in enumerate(layer.neurons):
             act = layer.activations[j].name
-            keys = [f"z({n}){at}", n + at, f"dE/d{n}{at}", f"dE/dz({n}){at}"]
-            lines = _lines(sheet, f"{n} ({act})", keys)
+            unit = [keys.preactivation(n), n, keys.derivative(n), keys.delta(n)]
+            lines = _lines(sheet, f"{n} ({act})", [at(key) for key in unit])
             if layer.bias_names:
-                b = layer.bias_names[j]
-                lines += _lines(sheet, "", [b, f"dE/d{b}", f"new({b})"])[1:]
+                lines += with_gradient(layer.bias_names[j])
             kind = "output" if layer is net.layers[-1] else "neuron"
             nodes.append(node(n, lines, kind))
             for a, w in zip(prev, layer.weight_names[j]):
-                edges.append(Edge(ids[a], ids[n],
-                                  _lines(sheet, "", [w, f"dE/d{w}", f"new({w})"])[1:]))
+                edges.append(Edge(ids[a], ids[n], with_gradient(w)))
         columns.append((f"layer {layer.index}", nodes))
         prev = layer.neurons
     note = ""
@@ -91,10 +94,11 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
     return Picture(net.title, note, columns, edges)
 
 
-def graph_picture(sheet: Worksheet) -> Picture:
+def graph_picture(sheet: Worksheet, example: int = 1) -> Picture:
     """Inputs and nodes with their values and dL/d·, an edge for every use, one column per
-    depth (an input is at depth 0, a node one deeper than the deepest value it reads)."""
-    graph = sheet.network
+    depth (an input is at depth 0, a node one deeper than the deepest value it reads). A graph
+    has one example: ``example`` is there to match ``network_picture``."""
+    graph = as_graph(sheet.network)
     out = graph.output
     ids = {name: f"n{i}" for i, name in enumerate([*graph.inputs, *graph.nodes])}
     depth = dict.fromkeys(graph.inputs, 0)
@@ -105,11 +109,15 @@ def graph_picture(sheet: Worksheet) -> Picture:
     for name in ids:
         kind = "input" if name in graph.inputs else "output" if name == out else "node"
         first = f"{name} = {sheet.step(name).formula}" if name in graph.nodes else ""
-        lines = [line for line in _lines(sheet, first, [name, f"d{out}/d{name}"]) if line]
+        gradient = keys.derivative(name, of=out)
+        lines = [line for line in _lines(sheet, first, [name, gradient]) if line]
         columns[depth[name]][1].append(Node(ids[name], lines, kind, name))
     edges = [Edge(ids[v], ids[name]) for name, expr in graph.nodes.items()
              for v in _ordered(expr)]
     return Picture(graph.title, "", columns, edges)
+
+
+PICTURES = {"network": network_picture, "graph": graph_picture}  # by the problem's kind
 
 
 def _ordered(expr) -> list[str]:

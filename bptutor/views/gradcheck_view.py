@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -9,7 +11,7 @@ from rich.text import Text
 from bptutor.tools.gradcheck import Report
 
 VERDICT_STYLE = {"good": "green", "acceptable": "green", "rounding": "green",
-                 "suspicious": "yellow", "wrong": "red"}
+                 "suspicious": "yellow", "wrong": "red", "undefined": "yellow"}
 _METHOD = {"central": "central differences ({E}(w + ε) − {E}(w − ε)) / 2ε",
            "forward": "forward differences ({E}(w + h) − {E}(w)) / h"}
 
@@ -19,11 +21,13 @@ def _method(report: Report) -> str:
 
 
 def _num(value: float) -> str:
+    if not math.isfinite(value):  # a difference across an undefined loss
+        return "n/a"
     return f"{value + 0.0:.10g}"  # −0 prints as 0
 
 
 def _rel(value: float) -> str:
-    return f"{value:.1e}"
+    return f"{value:.1e}" if math.isfinite(value) else "n/a"
 
 
 def outcome(report: Report) -> Text:
@@ -107,3 +111,9 @@ def print_summary(console: Console, named: list[tuple[str, Report]]) -> None:
     total = sum(len(report.items) for _, report in named)
     console.print(Text(f"{passed}/{len(named)} problems passed, {total} gradients checked",
                        style="bold green" if passed == len(named) else "bold red"))
+
+
+def bundled_json(named: list[tuple[str, Report]]) -> dict:
+    """``gradcheck -f json`` over every bundled problem: one object per problem, by name."""
+    return {"passed": all(report.passed for _, report in named),
+            "problems": [{"problem": name, **report.as_json()} for name, report in named]}

@@ -12,7 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from bptutor.sheet.network_steps import RATE
+from bptutor.model.activations import ACTIVATION_FUNCTIONS
+from bptutor.model.expression import FUNCTIONS as GRAPH_FUNCTIONS
+from bptutor.model.keys import RATE
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.views import Line, heading, lines, settings
 
@@ -116,8 +118,11 @@ def _partial(out: str, wrt: str, k: str | None) -> str:
 class Math:
     """Translates the worksheet's plain-text formulas and keys into LaTeX math."""
 
-    FUNCTIONS = {"tanh": r"\tanh", "σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "log": r"\log",
-                 "sin": r"\sin", "cos": r"\cos", "max": r"\max", "min": r"\min"}
+    # LaTeX commands for function names (others are \mathrm): the activations' own, and
+    # those of graph expressions and the losses' ln
+    FUNCTIONS = {"exp": r"\exp", "ln": r"\ln", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
+                 "max": r"\max", "min": r"\min",
+                 **{f.symbol: f.latex for f in ACTIVATION_FUNCTIONS.values() if f.latex}}
     SYMBOLS = {"·": r"\cdot", "*": r"\cdot", "²": "^{2}", "½": r"\tfrac{1}{2}", "η": r"\eta",
                "′": "'", "−": "-", "{": r"\{", "}": r"\}", "\\": r"\backslash", "%": r"\%",
                "#": r"\#", "&": r"\&", "$": r"\$", "_": r"\_", "~": r"\sim", "Σ": r"\sum"}
@@ -126,8 +131,10 @@ class Math:
         known = sorted({*names, out}, key=len, reverse=True)  # longest first: x12 before x1
         n = "(?:" + "|".join(re.escape(name) for name in known) + ")"
         o, at = re.escape(out), r"(?:@([0-9]+))?"
-        functions = "|".join(["tanh", "σ", "relu", "lrelu", "id", "exp", "ln", "log", "sqrt",
-                              "sigmoid", "abs", "max", "min", "sin", "cos"])
+        # every function a formula may call: σ′(z) and id(z), a graph's exp(a), a loss's ln y
+        written = {*(f.symbol for f in ACTIVATION_FUNCTIONS.values() if not f.layerwise),
+                   *GRAPH_FUNCTIONS, "ln"}
+        functions = "|".join(sorted(written, key=lambda f: (-len(f), f)))
         self.out = out
         self.token = re.compile("|".join([
             rf"(?P<dz>d{o}/dz\(({n})\){at})",
@@ -310,12 +317,9 @@ def givens(sheet: Worksheet, math: Math) -> list[str]:
 
 
 def _names(sheet: Worksheet) -> list[str]:
-    """Every name a formula may use: a network's units and weights, a graph's values."""
-    net = sheet.network
-    names = [*net.inputs, "t", *getattr(net, "nodes", {})]
-    for layer in getattr(net, "layers", []):
-        names += layer.neurons + sum(layer.weight_names, []) + (layer.bias_names or [])
-    return names
+    """Every name a formula may use: a network's units and weights, a graph's values, and
+    t (a single output's target)."""
+    return [*sheet.network.names(), "t"]
 
 
 def _environment(name: str, rows: list[str], gap: str = "") -> Iterator[str]:
@@ -327,7 +331,7 @@ def _environment(name: str, rows: list[str], gap: str = "") -> Iterator[str]:
 
 def render(sheet: Worksheet, only: str | None = None) -> str:
     net = sheet.network
-    math = Math(_names(sheet), getattr(net, "output", "E"))  # a graph's L in place of E
+    math = Math(_names(sheet), net.loss_name)  # a graph's L in place of E
     out = [r"\documentclass[a4paper]{article}", r"\usepackage{amsmath}",
            r"\allowdisplaybreaks", "", rf"\title{{{escape(net.title)}}}", r"\author{}",
            r"\date{}", "", r"\begin{document}", r"\maketitle", ""]

@@ -12,13 +12,16 @@ from rich.text import Text
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.views import KIND_STYLE, Line, heading, lines, settings
 
+# What a gradient is of, by problem kind: a graph's are of its inputs and nodes.
+GRADIENT_MEANING = {"network": "weight gradient", "graph": "gradient"}
 
-def legend(kinds: set[str], graph: bool = False) -> Text:
+
+def legend(kinds: set[str], problem_kind: str = "network") -> Text:
     text = Text("Legend: ", style="bold")
     for kind, (tag, colour, meaning) in KIND_STYLE.items():
         if kind in kinds:
             text.append(f"[{tag}]", style=f"bold {colour}")
-            text.append(f" {'gradient' if graph and kind == 'gradient' else meaning}   ")
+            text.append(f" {GRADIENT_MEANING[problem_kind] if kind == 'gradient' else meaning}   ")
     return text
 
 
@@ -50,7 +53,7 @@ def header(sheet: Worksheet, chosen: list[Line], diagram: bool = False) -> list:
     if not chosen:  # e.g. --only update where nothing is updated
         parts.append(Text("this problem has no steps in the chosen pass", style="dim"))
     else:
-        parts.append(legend({line.step.kind for line in chosen}, sheet.notation == "graph"))
+        parts.append(legend({line.step.kind for line in chosen}, sheet.network.kind))
     return parts
 
 

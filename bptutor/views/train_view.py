@@ -85,9 +85,13 @@ def print_report(console: Console, result: Result) -> None:
     if result.hidden:
         console.print(_hidden(result))
         if any(h.function for h in result.hidden):
-            names = {a.name == "tanh" for layer in net.layers[:-1] for a in layer.activations}
-            cut = {frozenset({True}): "0", frozenset({False}): "0.5"}.get(
-                frozenset(names), "0.5 (0 for tanh)")
+            cuts: dict[float, set[str]] = {}  # the value that counts as 1, by activation
+            for a in (a for layer in net.layers[:-1] for a in layer.activations):
+                cuts.setdefault(a.function.midpoint, set()).add(a.name)
+            main = 0.5 if 0.5 in cuts else min(cuts)
+            others = ", ".join(f"{c:g} for {'/'.join(sorted(names))}"
+                               for c, names in sorted(cuts.items()) if c != main)
+            cut = f"{main:g}" + (f" ({others})" if others else "")
             console.print(f"≈ the boolean function it computes, an activation ≥ {cut} counting "
                           "as 1", style="dim")
     else:
@@ -205,3 +209,12 @@ def _weight_lines(result: Result) -> list[str]:
                 line += f", b = {layer.bias[j]:.4f}"
             lines.append(line)
     return lines
+
+
+def divergence_message(result: Result) -> str | None:
+    """The error that ends a diverged run (``train`` exits 1), or None when it did not."""
+    if result.diverged_at is None:
+        return None
+    return (f"{result.network.path}: error: training diverged at epoch {result.diverged_at}: "
+            f"the loss or a weight is no longer finite\nhint: lower --learning-rate (it was "
+            f"{result.rate:g})")

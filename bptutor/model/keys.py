@@ -1,0 +1,133 @@
+"""The quantity-key grammar (SPEC §2): every key is built, parsed and canonicalised here.
+
+    z(q)       preactivation of neuron q        q         activation of q (a graph: node q)
+    E          the loss                         dE/dq     error derivative at q's output
+    dE/dz(q)   error derivative at z(q) (δ)     dE/du3    gradient of weight or bias u3
+    new(u3)    u3 after the update step         t(y)      target of output y
+    η()        the learning rate                …@k       per-example key of example k
+
+A graph differentiates its output (``dL/da``) in place of E. Names never hold ``( ) / @ +``
+(the loaders' name rules), so every key reads back one way only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass, replace
+
+LOSS = "E"  # the loss's key, and the differentiated output of a network
+RATE = "η()"  # the learning rate's key: parentheses keep it apart from every user name
+
+
+def preactivation(neuron: str) -> str:
+    return f"z({neuron})"
+
+
+def derivative(name: str, of: str = LOSS) -> str:
+    """dE/dq: the error at neuron q's output, a weight's gradient, a graph's dL/da."""
+    return f"d{of}/d{name}"
+
+
+def delta(neuron: str, of: str = LOSS) -> str:
+    """dE/dz(q): the error at neuron q's preactivation."""
+    return derivative(preactivation(neuron), of)
+
+
+def update(name: str) -> str:
+    return f"new({name})"
+
+
+def target(output: str) -> str:
+    return f"t({output})"
+
+
+def at(key: str, example: int | None) -> str:
+    """The per-example key of example ``example`` (1-based); None: the key itself (a total,
+    or a problem with one example)."""
+    return key if example is None else f"{key}@{example}"
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Key:
+    """A key's parts. ``form`` is value (an activation, node, given or E), z, d (dE/dq),
+    dz (dE/dz(q)), new, t or rate; ``of`` is the differentiated output of d and dz."""
+
+    form: str
+    name: str
+    example: int | None = None
+    of: str = LOSS
+
+    def __str__(self) -> str:
+        return at(_BUILD[self.form](self.name, self.of), self.example)
+
+
+_BUILD = {
+    "value": lambda name, of: name,
+    "z": lambda name, of: preactivation(name),
+    "d": derivative,
+    "dz": delta,
+    "new": lambda name, of: update(name),
+    "t": lambda name, of: target(name),
+    "rate": lambda name, of: RATE,
+}
+
+_FORMS = [  # first match wins: dz before d, as dE/dz(q) is no derivative by a name "z(q)"
+    ("dz", re.compile(r"d(?P<of>[^/@]+)/dz\((?P<name>[^()@]+)\)")),
+    ("d", re.compile(r"d(?P<of>[^/@]+)/d(?P<name>[^/@]+)")),
+    ("z", re.compile(r"z\((?P<name>[^()@]+)\)")),
+    ("new", re.compile(r"new\((?P<name>[^()@]+)\)")),
+    ("t", re.compile(r"t\((?P<name>[^()@]+)\)")),
+]
+_EXAMPLE = re.compile(r"(?P<key>.+)@(?P<example>[1-9][0-9]*)")
+
+
+def parse(key: str) -> Key:
+    """The parts of ``key``; any text without a key's shape is a value's name."""
+    example = None
+    suffixed = _EXAMPLE.fullmatch(key)
+    if suffixed:
+        key, example = suffixed["key"], int(suffixed["example"])
+    if key == RATE:
+        return Key("rate", "", example)
+    for form, pattern in _FORMS:
+        match = pattern.fullmatch(key)
+        if match:
+            return Key(form, match["name"], example, match.groupdict().get("of") or LOSS)
+    return Key("value", key, example)
+
+
+def base(key: str) -> str:
+    """The key without its example suffix: ``z(q)@2`` → ``z(q)``."""
+    return str(replace(parse(key), example=None))
+
+
+# -- what students write ------------------------------------------------------------------
+
+_TYPED = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "'"})
+
+
+def clean(written: str) -> str:
+    """A key as typed, with ∂, typographic quotes and minus signs and spaces normalised."""
+    return written.strip().translate(_TYPED).replace(" ", "")
+
+
+def canonical(written: str, known: Container[str]) -> str:
+    """The sheet key a student means (SPEC §2 aliases: ∂E/∂q → dE/dq, a(q) → q, u3' and
+    u3+ → new(u3)). A key the sheet has (``known``) is taken as written, so the activation
+    of a neuron named h' stays h'; only a key the sheet lacks is read as an alias."""
+    key = clean(written)
+    if key in known:
+        return key
+    return _alias(key)
+
+
+def _alias(key: str) -> str:
+    stem, at_sign, example = key.partition("@")
+    if stem.startswith("a(") and stem.endswith(")"):
+        stem = stem[2:-1]
+    elif stem.endswith(("'", "+")):
+        stem = update(stem[:-1])
+    return stem + at_sign + example
