@@ -4,7 +4,7 @@ An ``ActivationFunction`` knows its value, its derivative σ′ (the rule the wo
 what it reads), how the sheet writes both, its numpy form (for gradcheck and train), the
 mistaken σ′ the grader tries, and how lively a unit of it must be for ``bptutor new``.
 ``ACTIVATION_FUNCTIONS`` maps every name a problem file may use (aliases too) to one; adding an
-activation is one class here plus its registry entry (tests/test_activations.py then covers it).
+activation is one class here plus its registry entry (tests/model/test_activations.py covers it).
 
 σ′ is never a step of its own (SPEC §3): a worksheet computes it inline, from the rounded
 activation for tanh and sigmoid and from z for the piecewise ones. ``Activation`` is one

@@ -3,7 +3,7 @@
 A ``Loss`` knows its value, its gradient ∂E/∂y, how the sheet writes both, its numpy form
 (for gradcheck and train), which output activations it accepts and which targets, and the
 output whose dE/dz simplifies to y − t. ``LOSS_FUNCTIONS`` maps each name to one; adding a loss
-is one class here plus its registry entry (tests/test_losses.py then covers it). Sums run over
+is one class here plus its registry entry (tests/model/test_losses.py then covers it). Sums run over
 the output neurons. numpy is imported inside the ``array_*`` methods only.
 """
 

@@ -1,5 +1,5 @@
 """Marking a class set: each file's report or error, each problem solved once, check's exit
-codes. (The verdicts themselves are tests/test_grading.py's.)"""
+codes. (The verdicts themselves are tests/tools/test_grading.py's.)"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from bptutor.files.yamlfile import parse
 from bptutor.model.rounding import Rounding, round_half_up
 from bptutor.sheet.worksheet import solve
 
-PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
+PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
 
 ELEMENTWISE = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
 ALIASES = {"identity": "linear", "sigmoid": "logistic"}

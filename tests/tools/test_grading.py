@@ -29,7 +29,7 @@ from bptutor.files.problems import bundled_names, load
 from bptutor.sheet.worksheet import solve
 from bptutor.tools.grading import Grader, mistakes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROBLEMS = ROOT / "problems"
 TANH = PROBLEMS / "tanh-chain.yaml"
 DELTA_RULE = PROBLEMS / "delta-rule.yaml"

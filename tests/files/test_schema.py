@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import test_problem
+import test_problems as test_problem  # the validator's cases
 import test_yamlfile
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
