@@ -58,7 +58,9 @@ def _layer(layer: Layer) -> list[str]:
         lines += rows("weight_names", [[name(w) for w in row] for row in layer.weight_names])
     if layer.bias is not None:
         lines.append(f"      bias: {numbers(layer.bias)}")
-        if layer.bias_names != default_bias_names(layer.index, n):
+        # the loader and `new` name every bias they set; without names the defaults read back
+        if layer.bias_names is not None \
+                and layer.bias_names != default_bias_names(layer.index, n):
             lines.append(f"      bias_names: {names(layer.bias_names)}")
     return lines
 

@@ -25,6 +25,7 @@ from bptutor.model.activations import (
 from bptutor.model.graph import Graph
 from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from bptutor.model.network import (
+    NOTATIONS,
     Example,
     Layer,
     Network,
@@ -35,7 +36,6 @@ from bptutor.model.network import (
 if TYPE_CHECKING:
     from bptutor.model.expression import Expr
 
-NOTATIONS = ("activation", "delta")
 _NAME = re.compile(r"[^\W\d][\w\[\],.']*")
 _TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", "network",
              "input", "target", "examples", "learning_rate", "update_biases")
@@ -91,9 +91,10 @@ def load(name: str | Path, untrained: bool = False) -> Network | Graph:
     leave out their weights (only ``bptutor train`` allows it)."""
     path = locate(str(name))
     root = read(path)
-    if is_graph(root):
+    graph_kind = _graph_kind(root)
+    if graph_kind is not None:
         if untrained:
-            raise BptutorError(str(path), root.get("kind").mark, "a computation graph has no "
+            raise BptutorError(str(path), graph_kind.mark, "a computation graph has no "
                                "weights to train", "this command needs a network problem")
         return GraphValidator(str(path)).graph(root)
     return Validator(str(path), untrained).network(root)
@@ -196,12 +197,12 @@ class Validator:
             raise self.fail(root, "the file holds no problem", "start with 'bptutor: 1'")
         top = self.mapping(root, "a problem file")
         kind = top.get("kind")  # before the keys: a misspelt kind would blame them instead
-        if kind is not None and self.text(kind, "kind") != "network":
-            if kind.text == "graph":
+        if kind is not None and (kind_text := self.text(kind, "kind")) != "network":
+            if kind_text == "graph":
                 raise self.fail(kind, "a computation graph is not a network problem",
                                 "read it with problem.load")
-            raise self.fail(kind, f"unknown kind {clip(kind.text)!r}",
-                            _suggest(kind.text, ("network", "graph")) or "kinds: network, graph")
+            raise self.fail(kind, f"unknown kind {clip(kind_text)!r}",
+                            _suggest(kind_text, ("network", "graph")) or "kinds: network, graph")
         self.check_keys(top, _TOP_KEYS, "the problem")
         version = self.require(top, "bptutor", "the problem", "add 'bptutor: 1' as the first line")
         if not (isinstance(version, Scalar) and version.value == 1
@@ -212,7 +213,7 @@ class Validator:
         title = Path(self.path).stem
         if "title" in top.items:
             title = self.text(top.items["title"], "title")
-        source = self.text(top.get("source"), "source") if "source" in top.items else None
+        source = self.text(top.items["source"], "source") if "source" in top.items else None
         digits = None
         if not _absent(top.get("round")):
             digits = self.digits(top.items["round"])
@@ -305,6 +306,7 @@ class Validator:
         n = len(neurons)
         activations = self.activations(layer, what, n, last)
 
+        weights_node: Map | Seq  # where the default weight names are claimed
         if "weights" not in layer.items:
             if not self.untrained:
                 raise self.fail(layer, f"{what} has no weights: give them, or run "
@@ -337,9 +339,8 @@ class Validator:
                             for row in default_weight_names(k, n, width)]
 
         bias = bias_names = None
-        bias_node = layer.get("bias")
-        no_bias = bias_node is None or (isinstance(bias_node, Scalar) and bias_node.value is None)
-        if not no_bias:
+        bias_node = _given(layer.get("bias"))
+        if bias_node is not None:
             if isinstance(bias_node, Scalar):
                 bias = [self.number(bias_node, f"{what} bias")] * n
             else:
@@ -363,10 +364,11 @@ class Validator:
                     width: int) -> list[list[float]]:
         n = len(neurons)
         rows = weights_node.items
-        if n == 1 and rows and all(isinstance(row, Scalar) for row in rows):
+        written = [row.text for row in rows if isinstance(row, Scalar)]
+        if n == 1 and rows and len(written) == len(rows):  # one flat row of numbers
             raise self.fail(weights_node, f"{what} weights must be a list of rows, one per neuron",
                             f"for one neuron write the row inside brackets: "
-                            f"[[{', '.join(clip(row.text, 12) for row in rows[:4])}"
+                            f"[[{', '.join(clip(text, 12) for text in written[:4])}"
                             f"{', …' if len(rows) > 4 else ''}]]")
         if len(rows) != n:
             raise self.fail(weights_node, f"{what} has {_count(n, 'neuron')} but weights has "
@@ -416,10 +418,10 @@ class Validator:
         return [Activation(name, alpha)] * n
 
     def activation_name(self, node: Node) -> str:
-        value = self.text(node, "activation")
-        value = ACTIVATION_ALIASES.get(value, value)
+        written = self.text(node, "activation")
+        value = ACTIVATION_ALIASES.get(written, written)
         if value not in ACTIVATIONS:
-            raise self.fail(node, f"unknown activation {clip(node.text)!r}",
+            raise self.fail(node, f"unknown activation {clip(written)!r}",
                             _suggest(value, ACTIVATIONS + tuple(ACTIVATION_ALIASES))
                             or "activations: " + ", ".join(ACTIVATIONS))
         return value
@@ -483,20 +485,31 @@ def _absent(node: Node | None) -> bool:
     return node is None or (isinstance(node, Scalar) and node.value is None)
 
 
+def _given(node: Node | None) -> Node | None:
+    """The node, or None where it is absent (left out, or written with no value)."""
+    return None if _absent(node) else node
+
+
 # -- computation graphs (kind: graph) ---------------------------------------------------------
 
 _GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output")
 
 
 def is_graph(root: Node) -> bool:
+    return _graph_kind(root) is not None
+
+
+def _graph_kind(root: Node) -> Scalar | None:
+    """The ``kind: graph`` node of a computation graph's file, else None."""
     kind = root.get("kind") if isinstance(root, Map) else None
-    return isinstance(kind, Scalar) and kind.text == "graph"
+    return kind if isinstance(kind, Scalar) and kind.text == "graph" else None
 
 
 class GraphValidator(Validator):
     """The checks of a ``kind: graph`` file; names are identifiers such as a, x1, dot."""
 
     reserved: dict[str, str] = {}  # no E in a graph: its loss is the output node
+    _lines: list[str] | None  # the file's lines, read once by source_lines (None: unreadable)
 
     def graph(self, root: Node) -> Graph:
         top = self.mapping(root, "a problem file")
@@ -511,12 +524,13 @@ class GraphValidator(Validator):
         version = top.get("bptutor")
         if not (isinstance(version, Scalar) and version.value == 1
                 and not isinstance(version.value, bool)):
-            problem = ("the format version is missing" if _absent(version)
-                       else f"unsupported format version {_describe(version)}")
+            given = _given(version)
+            problem = ("the format version is missing" if given is None
+                       else f"unsupported format version {_describe(given)}")
             raise self.fail(version or top, problem, "this bptutor reads 'bptutor: 1'")
         title = self.text(top.items["title"], "title") if "title" in top.items else Path(
             self.path).stem
-        source = self.text(top.get("source"), "source") if "source" in top.items else None
+        source = self.text(top.items["source"], "source") if "source" in top.items else None
         digits = None if _absent(top.get("round")) else self.digits(top.items["round"])
         places: dict[str, Mark] = {}
         inputs = self.graph_inputs(top, places)
@@ -580,8 +594,8 @@ class GraphValidator(Validator):
         return parse(node.value, self.path, self.where(node), defined, later)
 
     def graph_output(self, top: Map, inputs: dict[str, float], nodes: dict[str, Expr]) -> str:
-        node = top.get("output")
-        if _absent(node):
+        node = _given(top.get("output"))
+        if node is None:
             return list(nodes)[-1]
         name = self.text(node, "output")
         if name not in nodes:

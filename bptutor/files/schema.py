@@ -13,7 +13,7 @@ from pathlib import Path
 KINDS = ("problem", "answers")
 
 # Each schema's "$id": an identifier for the file-format version (`bptutor: 1`), not an
-# address editors fetch from (tests/test_schema.py checks the files carry it).
+# address editors fetch from (tests/files/test_schema.py checks the files carry it).
 SCHEMA_BASE_URL = "https://bptutor.github.io/schema/1/"
 
 
@@ -26,7 +26,8 @@ def schema_url(kind: str) -> str:
 
 def schema_file(kind: str) -> Path:
     schema_url(kind)  # the same check of the name
-    return Path(str(files("bptutor").joinpath("schema", f"{kind}.schema.json"))).resolve()
+    # one name per joinpath: Traversable takes several only from Python 3.11
+    return Path(str(files("bptutor").joinpath("schema").joinpath(f"{kind}.schema.json"))).resolve()
 
 
 def schema_text(kind: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,8 @@ Node = Scalar | Seq | Map
 
 
 def _mark(event: yaml.Event) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+    start = event.start_mark  # PyYAML's parsers always set it; the stubs allow None
+    return Mark(start.line + 1, start.column + 1) if start else Mark()
 
 
 def _resolve(text: str, quoted: bool) -> object:
@@ -86,7 +88,7 @@ def _resolve(text: str, quoted: bool) -> object:
 
 
 class _Reader:
-    def __init__(self, path: str, events, finite: bool = True):
+    def __init__(self, path: str, events: Iterator[yaml.Event], finite: bool = True):
         self.path = path
         self.events = events
         self.depth = 0
@@ -100,7 +102,9 @@ class _Reader:
             raise self.fail(event, "aliases (*name) are not allowed", "write the value out again")
         if getattr(event, "anchor", None) is not None:
             raise self.fail(event, "anchors (&name) are not allowed", "write the value out in full")
-        if getattr(event, "tag", None) is not None:
+        # only scalars and collection starts carry a tag
+        if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) \
+                and event.tag is not None:
             tag = re.sub(r"^tag:yaml\.org,2002:", "!!", event.tag)  # as it was written
             raise self.fail(event, f"tags such as {clip(tag, 80)!r} are not allowed",
                             "remove the tag; plain numbers, names and lists are enough")
@@ -125,7 +129,7 @@ class _Reader:
 
     def collection(self, event: yaml.Event) -> Node:
         if isinstance(event, yaml.SequenceStartEvent):
-            items = []
+            items: list[Node] = []
             for item in self.events:
                 if isinstance(item, yaml.SequenceEndEvent):
                     return Seq(items, _mark(event))
@@ -151,7 +155,7 @@ class _LibyamlTooDeep(Exception):
     """libyaml stopped at its own nesting limit before our reader saw the depth."""
 
 
-def _events(text: str, path: str, loader: type = _FAST_LOADER):
+def _events(text: str, path: str, loader: type = _FAST_LOADER) -> Iterator[yaml.Event]:
     """PyYAML's events, one at a time (a document nested too deep stops early; libyaml takes
     quadratic time over deep nesting), with its errors turned into located BptutorErrors."""
     try:

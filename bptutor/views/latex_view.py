@@ -178,6 +178,9 @@ class Math:
         if text[pos] == " ":
             return "", pos + 1
         m = self.token.match(text, pos)
+        # every branch is a named group and the last, (?P<other>.) under re.S, takes any
+        # character (the caller stops at the end of the text): there is always a named match
+        assert m is not None and m.lastgroup is not None
         kind = m.lastgroup
         g = [x for x in m.groups() if x is not None][1:]  # the chosen branch's inner groups
         k = g[1] if len(g) > 1 and kind in ("dz", "d", "z", "t", "name") else None
@@ -304,7 +307,9 @@ def givens(sheet: Worksheet, math: Math) -> list[str]:
 
     items = [f"{math.key(key)} = {number_tex(show_given(value))}"
              for key, value in sheet.givens.items()]
-    rows, row, size = [], [], 0
+    rows: list[str] = []
+    row: list[str] = []
+    size = 0
     for item, key in zip(items, sheet.givens):
         if row and size + len(key) + 8 > WIDTH:
             rows.append(r",\quad ".join(row))

@@ -11,8 +11,8 @@ def render(sheet: Worksheet, only: str | None = None) -> str:
     out = [f"# {net.title}", ""]
     if net.source:
         out += [f"*{net.source}*", ""]
-    line = settings(sheet)
-    out += [line[0].upper() + line[1:] + ".", ""]
+    setting = settings(sheet)
+    out += [setting[0].upper() + setting[1:] + ".", ""]
     current = None
     for line in lines(sheet, only):
         title = heading(line.step, len(net.examples))

@@ -137,8 +137,9 @@ def _predictions(result: Result) -> Table:
     if any(p.right is not None for p in result.predictions):
         table.add_column("right")
     for k, p in enumerate(result.predictions[:_MAX_ROWS], start=1):
-        cells = [str(k), *_cells(p.inputs, inputs, "g"), *_cells(p.targets, targets, "g"),
-                 *_cells(p.outputs, outputs, ".4f")]
+        cells: list[str | Text] = [str(k), *_cells(p.inputs, inputs, "g"),
+                                   *_cells(p.targets, targets, "g"),
+                                   *_cells(p.outputs, outputs, ".4f")]
         if p.right is not None:
             cells.append(Text("✓ yes", "green") if p.right else Text("✗ no", "bold red"))
         table.add_row(*cells)
