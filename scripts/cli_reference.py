@@ -1,7 +1,7 @@
 """The README's command reference, generated from the commands' own ``--help``.
 
-    python scripts/cli_reference.py           # rewrite the generated blocks of README.md
-    python scripts/cli_reference.py --check   # exit 1 when README.md is out of date
+    .venv/bin/python scripts/cli_reference.py           # rewrite the generated blocks of README.md
+    .venv/bin/python scripts/cli_reference.py --check   # exit 1 when README.md is out of date
 
 README.md holds two generated blocks between marker comments: ``commands`` (``bptutor
 --help``: every command in a line or two) and ``reference`` (each command's ``--help``).
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-COMMAND = "python scripts/cli_reference.py"
+COMMAND = ".venv/bin/python scripts/cli_reference.py"
 WIDTH = 100
 # Settings that would change rich's or typer's output: colour forced on, another width, CI.
 _UNSET = ("FORCE_COLOR", "PY_COLORS", "CLICOLOR_FORCE", "GITHUB_ACTIONS", "TTY_COMPATIBLE",

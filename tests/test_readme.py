@@ -38,7 +38,7 @@ def test_readme_command_reference_is_the_help(generator, blocks):
             current.splitlines(keepends=True), wanted.splitlines(keepends=True),
             "README.md", "from --help", n=1))[:60])
         pytest.fail("README.md's command reference differs from the commands' --help; "
-                    f"run 'python scripts/cli_reference.py' to update it:\n{diff}")
+                    f"run '.venv/bin/python scripts/cli_reference.py' to update it:\n{diff}")
 
 
 def test_every_command_has_its_help_in_the_reference(generator, blocks):
@@ -87,7 +87,7 @@ def test_check_mode_names_the_command_that_updates(generator, blocks, monkeypatc
     monkeypatch.setattr(generator, "blocks", lambda: blocks)  # generated once, above
     monkeypatch.setattr(sys, "argv", ["cli_reference.py", "--check"])
     assert generator.main() == 1
-    assert "run 'python scripts/cli_reference.py'" in capsys.readouterr().err
+    assert "run '.venv/bin/python scripts/cli_reference.py'" in capsys.readouterr().err
     monkeypatch.setattr(sys, "argv", ["cli_reference.py"])
     assert generator.main() == 0  # rewrites it
     assert stale.read_text(encoding="utf-8") == README.read_text(encoding="utf-8")
