@@ -66,7 +66,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except BptutorError as exc:
-        print(exc, file=sys.stderr)
+        from bptutor.views.terminal import printable_error
+
+        print(printable_error(exc), file=sys.stderr)  # a file name may hold an ESC
         raise typer.Exit(2) from None
     except OptionError as exc:
         raise typer.BadParameter(exc.message, param_hint=exc.option) from None
@@ -82,6 +84,22 @@ def _worksheet(problem: str, round_: int | None, exact: bool,
     digits = asked_digits(round_, exact)
     network = load(problem)
     return solve(network, digits, asked_notation(network, notation))
+
+
+def _inputs(*problems: str | None) -> list[str]:
+    """The files a command reads, as given and as found (a bundled name is a file too): its
+    output may never be one of them."""
+    from bptutor.files.problems import locate
+
+    found = []
+    for name in problems:
+        if name is not None:
+            found.append(name)
+            try:
+                found.append(str(locate(name)))
+            except BptutorError:  # not found: loading it reports that
+                pass
+    return found
 
 
 def _version(value: bool) -> None:
@@ -164,21 +182,50 @@ def solve(
         raise typer.BadParameter("--save-svg and --save-html need two different files")
     diagram = not no_diagram and only is None  # the whole net belongs with the whole sheet
     with user_errors():
-        refuse_overwrite(save_svg, force)
-        refuse_overwrite(save_html, force)
+        refuse_overwrite(save_svg, force, _inputs(problem))
+        refuse_overwrite(save_html, force, _inputs(problem))
         sheet = _worksheet(problem, round_, exact, notation)
     if step:
-        from bptutor.views import rich_view, terminal
+        from bptutor.views import keypress, rich_view, terminal
 
-        read, _ = terminal.stdin_reader()
-        rich_view.render_stepwise(sheet, terminal.console(no_color), only, read, diagram)
+        read, by_key = keypress.page_reader()
+        rich_view.render_stepwise(sheet, terminal.console(no_color), only, read, diagram, by_key)
     else:
         formats.SHEET[fmt](sheet, only, diagram, no_color)
     if save_svg or save_html:  # the terminal view, whatever --format printed
         from bptutor.views import export
 
         with user_errors():
-            export.save(sheet, only, diagram, no_color, save_svg, save_html)
+            export.save(sheet, only, diagram, no_color, save_svg, save_html, force,
+                        _inputs(problem))
+
+
+@app.command(epilog="Examples:\n\n- bptutor show tanh-chain\n- "
+                    "bptutor show xor -f latex -o questions.tex\n- "
+                    "bptutor show tanh-chain --only backward -f markdown")
+def show(
+    problem: ProblemArg,
+    fmt: Annotated[str, format_option(
+        "SHOW", "Output format (latex: a question sheet for pdflatex).")] = "rich",
+    round_: RoundOpt = None,
+    exact: ExactOpt = False,
+    notation: NotationOpt = None,
+    only: Annotated[str | None, typer.Option(
+        click_type=LazyChoice("bptutor.sheet.worksheet", "ONLY"),
+        help="Ask one pass only; the passes before it are given.", show_default=False)] = None,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """The exercise without its answers: the network, the given numbers, the diagram with
+    the weights only, the rounding rule and notation, and what to compute."""
+    from bptutor.files.output import refuse_overwrite
+    from bptutor.views import formats
+
+    with user_errors():
+        refuse_overwrite(output, force)
+        sheet = _worksheet(problem, round_, exact, notation)
+        formats.SHOW[fmt](sheet, only, output, force, no_color)
 
 
 @app.command(epilog="Examples:\n\n- bptutor template tanh-chain -o answers.yaml\n- "
@@ -199,17 +246,17 @@ def template(
     from bptutor.views.template import template as answers_template
 
     with user_errors():
-        refuse_overwrite(output, force)
-        sheet = _worksheet(problem, None, False, notation)
         path = locate(problem)
+        refuse_overwrite(output, force, [path])
+        sheet = _worksheet(problem, None, False, notation)
         bundled = path.resolve().parent == bundled_dir().resolve() and not Path(problem).exists()
         text = answers_template(sheet, relative_problem(str(path), output, bundled), only)
-        write_output(output, text, force,
+        write_output(output, text, force, inputs=[path],
                      then=f"fill in the values, then run 'bptutor check {output}'")
 
 
 @app.command(epilog="Examples:\n\n- bptutor check answers.yaml\n- "
-                    "bptutor check class/*.yaml --csv grades.csv\n- "
+                    "bptutor check class/*.yaml --problem exam.yaml --csv grades.csv\n- "
                     "bptutor check a.yaml --reveal diagnosis -f json")
 def check(
     files: Annotated[list[str], typer.Argument(help="One or more answers files.",
@@ -220,28 +267,42 @@ def check(
         help="How much to show: verdicts only, plus diagnoses, or plus the right answers.")] =
     "answer",
     only: OnlyOpt = None,
+    problem: Annotated[str | None, typer.Option(
+        "--problem", "-p", help="Mark every file against this problem (a file or bundled "
+        "name), whatever the files name; a file naming another is flagged.",
+        show_default=False)] = None,
+    follow_through: Annotated[str, typer.Option(
+        "--follow-through", click_type=LazyChoice("bptutor.tools.grading", "FOLLOW_THROUGH"),
+        help="Points for an answer right from the student's own wrong earlier numbers: "
+             "full, half or none.")] = "full",
     csv_path: Annotated[str | None, typer.Option(
-        "--csv", help="Also write a gradebook (one row per file).", show_default=False)] = None,
+        "--csv", help="Also write a gradebook (one row per file; - for standard output).",
+        show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --csv file.")] = False,
     no_color: NoColorOpt = False,
 ) -> None:
-    """Mark answers files: correct, accepted (rounding path), follow-through, wrong (with a
-    diagnosis), missing, invalid, unknown. Exit 0 when every answer is right, 1 otherwise."""
+    """Mark answers files: correct, accepted (rounding path), follow-through, uninformative
+    (right from your own numbers, which prove nothing), wrong (with a diagnosis), missing,
+    invalid, unknown. Exit 0 when every answer is right, 1 otherwise, 2 when a file could
+    not be marked."""
     from bptutor.files.output import refuse_overwrite, write_output
-    from bptutor.tools.marking import mark_files
+    from bptutor.tools.marking import Marker, mark_files
     from bptutor.views import check_view, formats
 
     if fmt in formats.ONE_FILE_ONLY and len(files) != 1:
         raise typer.BadParameter(f"--format {fmt} grades one answers file at a time")
+    inputs = [*files, *([problem] if problem else [])]
     with user_errors():
-        refuse_overwrite(csv_path, force)
+        refuse_overwrite(csv_path, force, inputs)
+        marker = Marker(only, problem, follow_through)  # a bad --problem: before any file
     view = formats.CHECK[fmt](reveal, no_color)
-    marking = mark_files(files, only, view.each)
+    marking = mark_files(files, on_each=view.each, marker=marker)
     view.end(marking)
     if csv_path is not None:
+        marked_against = [r.problem.path for r in marking.reports if r.problem]
         with user_errors():
-            write_output(csv_path, check_view.gradebook_csv(marking.reports), force,
-                         announce=False)
+            write_output(csv_path, check_view.gradebook_csv(marking.outcomes), force,
+                         announce=False, inputs=[*inputs, *marked_against])
     raise typer.Exit(marking.exit_code)
 
 
@@ -286,11 +347,14 @@ def gradcheck(
 ) -> None:
     """Exact analytic gradients against finite differences (float64). Verdicts by relative
     error |a − n| / max(|a|, |n|, 1e-12): ≤ 1e-7 good, ≤ 1e-4 acceptable, > 1e-2 wrong,
-    in between suspicious. Exit 1 when a gradient fails."""
+    in between suspicious; below_resolution (a pass) where |a − n| is within the finite
+    difference's own roundoff. Exit 1 when a gradient fails."""
     from bptutor.files.problems import load
     from bptutor.tools import gradcheck as checks
     from bptutor.views import formats
 
+    if not 0 < eps < 1:  # NaN too: every comparison with it is false
+        raise typer.BadParameter(f"--eps must be a number above 0 and below 1, not {eps}")
     if answers_path is not None and problem is not None:
         raise typer.BadParameter("give a problem or --answers (which names its problem), "
                                  "not both")
@@ -338,6 +402,37 @@ def quiz(
                   name=problem).run()
     if not result.passed:
         raise typer.Exit(1)
+
+
+@app.command(epilog="Examples:\n\n- bptutor tutor tanh-chain\n- "
+                    "bptutor tutor xor --practise --carry mine\n- "
+                    "bptutor tutor my.yaml --round 3 --notation delta")
+def tutor(
+    problem: ProblemArg,
+    practise: Annotated[bool, typer.Option(
+        "--practise", help="Type each value before it is revealed (m switches in the app).")] =
+    False,
+    carry: Annotated[str, typer.Option(
+        click_type=LazyChoice("bptutor.tools.quiz", "CARRY"),
+        help="Practising, after a wrong answer carry on from the right value or from yours "
+             "(as in quiz).")] = "right",
+    round_: RoundOpt = None,
+    exact: ExactOpt = False,
+    notation: NotationOpt = None,
+) -> None:
+    """A full-screen tutor: the exercise, the network filling in and one step at a time;
+    watch each step revealed, or practise (type it first, marked at once as check marks
+    it). Keys: Enter/→ next, ← back, PgDn/PgUp section, Home/End, x exact, m practise,
+    ? help, q quit. Needs a terminal of at least 80×24."""
+    with user_errors():
+        sheet = _worksheet(problem, round_, exact, notation)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("error: bptutor tutor needs a terminal; from a pipe use 'bptutor quiz' or "
+              "'bptutor solve --step'", file=sys.stderr)
+        raise typer.Exit(2)
+    from bptutor.views.tutor import run
+
+    run(sheet, practise=practise, carry=carry)
 
 
 @app.command("schema", epilog="Examples:\n\n- bptutor schema problem > problem.schema.json\n- "
@@ -399,9 +494,10 @@ def new(
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
                       title=title, seed=seed)
     with user_errors():
-        refuse_overwrite(output, force)
+        refuse_overwrite(output, force, _inputs(like))
         made = new_problem(options, "<bptutor new>" if to_stdout(output) else str(output))
-        write_output(output, made.text, force, then=f"try 'bptutor solve {output}'")
+        write_output(output, made.text, force, then=f"try 'bptutor solve {output}'",
+                     inputs=_inputs(like))
 
 
 @app.command(epilog="Examples:\n\n- bptutor draw tanh-chain | dot -Tsvg > net.svg\n- "
@@ -425,9 +521,9 @@ def draw(
     from bptutor.views import formats
 
     with user_errors():
-        refuse_overwrite(output, force)
+        refuse_overwrite(output, force, _inputs(problem))
         text = formats.DRAW[fmt](_worksheet(problem, round_, exact, notation), example)
-        write_output(output, text, force)
+        write_output(output, text, force, inputs=_inputs(problem))
 
 
 @app.command(epilog="Examples:\n\n- bptutor train xor\n- "
@@ -480,7 +576,7 @@ def train(
     with user_errors():
         settings = training.checked_settings(epochs, mode, batch_size, learning_rate, momentum,
                                              l2, seed, shuffle)
-        refuse_overwrite(save, force)
+        refuse_overwrite(save, force, _inputs(problem))
         network = as_network(load(problem, untrained=True))  # a graph is refused there
         with epoch_progress(epochs) as on_epoch:
             result = training.train(network, settings, on_epoch)
@@ -493,8 +589,15 @@ def train(
     if save is not None:
         with user_errors():
             write_output(save, training.saved_problem(result, problem), force,
-                         then=f"try 'bptutor solve {save}'")
+                         then=f"try 'bptutor solve {save}'", inputs=_inputs(problem))
 
 
 def main() -> None:
+    """The ``bptutor`` program: UTF-8 output whatever the locale, and a closed output pipe
+    (``| head``) silenced rather than fatal, so files are still written and the exit code is
+    the command's own."""
+    from bptutor.views.terminal import clamp_size_variables, utf8_output
+
+    utf8_output()
+    clamp_size_variables()
     app()

@@ -353,3 +353,233 @@ def test_outputs_share_one_rule(run, tmp_path, monkeypatch):
 def test_draw_example_beyond_the_batch_is_a_usage_error(run):
     result = run("draw", "xor", "--example", "9")
     assert result.exit_code == 2 and "the problem has 4 example(s)" in result.stderr
+
+
+# -- solve --step never erases, never gives away; show; the exercise block --------------------
+
+def test_step_diagram_fills_in_only_after_its_forward_pass(run):
+    out = run("solve", TANH, "--step", "--no-color", input="\n" * 100).stdout
+    assert "\x1b[" not in out  # nothing moves the cursor or erases a line
+    first_step = out.index("[pre] z(q)")
+    assert "q  ?" in out[:first_step] and "y  ?" in out[:first_step]
+    assert "-0.66" not in out[:first_step] and "-0.94" not in out[:first_step]
+    filled = out.index("q -0.66")  # drawn again once y is known, before the loss
+    assert out.index("[act] y ") < filled < out.index("Loss")
+    assert out.count("layer 2 · tanh") == 2
+
+
+def test_step_on_a_terminal_writes_no_erase_codes():
+    import io
+
+    from rich.console import Console
+
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve
+    from bptutor.views.rich_view import render_stepwise
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    answers = iter(["", "", "q"])
+    shown = render_stepwise(solve(load(TANH)), console, None, lambda: next(answers), True, True)
+    text = console.file.getvalue()
+    assert shown == 3 and "\x1b[1A" not in text and "\x1b[2K" not in text
+    assert "Enter or Space: next step" in text
+
+
+def test_step_keys_next_quit_and_end(monkeypatch):
+    from bptutor.views import keypress
+
+    for pressed, meaning in (([b"x", b"\r"], ""), ([b" "], ""), ([b"\x1b[C"], ""),
+                             ([b"q"], "q"), ([b"\x04"], None), ([b""], None)):
+        feed = iter(pressed)
+        monkeypatch.setattr(keypress, "_one_key", lambda fd=None, feed=feed: next(feed))
+        assert keypress.read_key() == meaning, pressed
+
+
+def test_a_key_is_read_without_echo():
+    """On a real terminal (a pty) the key is read and nothing is echoed back. The key is typed
+    only once the reader has switched echo off (as a person types after the prompt); the reader
+    runs in a thread so a regression fails the test instead of hanging it."""
+    import os
+    import pty
+    import select
+    import termios
+    import threading
+    import time
+
+    from bptutor.views.keypress import _one_key
+
+    main, child = pty.openpty()
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(_one_key(child)), daemon=True)
+    try:
+        reader.start()
+        deadline = time.monotonic() + 5
+        while termios.tcgetattr(child)[3] & termios.ECHO and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.write(main, b" ")
+        reader.join(timeout=5)
+        assert got == [b" "]
+        ready, _, _ = select.select([main], [], [], 0.2)
+        assert not ready or os.read(main, 100) == b""
+    finally:
+        os.close(main)
+        os.close(child)
+
+
+def test_show_prints_the_exercise_without_answers(run, solve_json):
+    steps = solve_json(TANH)["steps"]
+    out = run("show", TANH, "--no-color").stdout
+    for given in ("x1=1", "x3=1", "t(y)=1", "u3=-1", "w2=-5", "η=0.1", "x1 ─u1=0.2→ q"):
+        assert given in out, given
+    assert "E = (t - y)²" in out and "rounded to 2 decimals" in out
+    assert "new(u3)" in out and "dE/dq" in out  # what to compute, named
+    for step in steps:
+        assert f" {step['key']} {step['value']}" not in out  # no diagram value
+    assert "-0.66" not in out and "3.76" not in out and "-0.94" not in out
+
+
+def test_show_formats_and_files(run, tmp_path):
+    md = run("show", "xor", "-f", "markdown").stdout
+    assert md.startswith("# one batch step on XOR") and "| 4 | 1 | 1 | 0 |" in md
+    tex = tmp_path / "q.tex"
+    assert run("show", "graph-reuse", "-f", "latex", "-o", tex).exit_code == 0
+    sheet = tex.read_text()
+    assert sheet.startswith(r"\documentclass") and r"\section*{Compute}" in sheet
+    again = run("show", "graph-reuse", "-f", "latex", "-o", tex)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    plain = tmp_path / "q.txt"
+    assert run("show", TANH, "-o", plain).exit_code == 0
+    assert "\x1b[" not in plain.read_text() and "u1=0.2" in plain.read_text()
+    assert "delta notation" in run("show", TANH, "--notation", "delta").stdout
+    assert "exact (no rounding)" in run("show", TANH, "--exact").stdout
+
+
+def test_show_bad_input_is_located(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bptutor: 1\ntitle: [\n", encoding="utf-8")
+    result = run("show", bad)
+    assert result.exit_code == 2 and result.stderr.startswith(f"{bad}:")
+    assert run("show", TANH, "-f", "json").exit_code == 2
+
+
+def test_template_begins_with_the_exercise_as_comments(run, tmp_path):
+    text = run("template", "tanh-chain").stdout  # a bundled name reads back from anywhere
+    head = text[:text.index("problem:")]
+    assert all(line.startswith("#") for line in head.splitlines())
+    assert "u1=0.2" in head and "t(y)=1" in head and "q  ?" in head and "-0.66" not in head
+    answers = tmp_path / "a.yaml"
+    answers.write_text(text.replace("  q: ", "  q: -0.66 ", 1), encoding="utf-8")
+    marked = run("check", answers, "-f", "json")
+    assert marked.exit_code == 1  # read back as an answers file: q right, the rest missing
+    assert '"correct"' in marked.stdout
+
+
+# -- issue 14: safe output, safe writes, the problem reference read back as written -------------
+
+def _bptutor(*args, cwd=None, env=None, timeout=60, **kwargs) -> subprocess.CompletedProcess:
+    """The real program in a subprocess (main(): the encoding, a closed pipe)."""
+    return subprocess.run([sys.executable, "-m", "bptutor", *map(str, args)], cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=timeout,
+                          capture_output=True, **kwargs)
+
+
+@pytest.mark.parametrize("args, code", [(("solve", "tanh-chain"), 0), (("list",), 0),
+                                        (("check", "a.yaml"), 1)])
+def test_output_is_utf8_whatever_the_locale(tmp_path, args, code):
+    # cp1252 (a Windows redirect) cannot encode σ′ or ✓: it was a traceback and exit 1
+    (tmp_path / "a.yaml").write_text("problem: tanh-chain\nanswers:\n  q: -0.66\n",
+                                     encoding="utf-8")
+    done = _bptutor(*args, cwd=tmp_path, env={"PYTHONIOENCODING": "cp1252"})
+    assert done.returncode == code, done.stderr
+    assert b"Traceback" not in done.stderr
+    text = done.stdout.decode("utf-8")  # UTF-8, not cp1252
+    assert any(mark in text for mark in ("σ", "✓", "tanh", "·"))
+
+
+def test_a_closed_pipe_keeps_the_gradebook_and_the_exit_code(tmp_path):
+    for i in range(40):
+        (tmp_path / f"s{i:02}.yaml").write_text("problem: tanh-chain\nanswers:\n  q: -0.66\n",
+                                                encoding="utf-8")
+    files = sorted(p.name for p in tmp_path.glob("s*.yaml"))
+    # `bptutor check … --csv g.csv | head -1`: the reader goes away after one line
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],
+                              stdin=subprocess.PIPE)
+    done = subprocess.run([sys.executable, "-m", "bptutor", "check", *files, "--csv", "g.csv"],
+                          cwd=tmp_path, stdout=reader.stdin, stderr=subprocess.PIPE,
+                          timeout=120)
+    reader.stdin.close()
+    reader.wait(timeout=30)
+    assert done.returncode == 1  # some answers missing: check's own code, not a pipe error
+    assert done.stderr == b""
+    assert len((tmp_path / "g.csv").read_text(encoding="utf-8").splitlines()) == 41
+
+
+@pytest.mark.parametrize("name", ["xor #2.yaml", "a: b.yaml", "-lead.yaml", "q'uo\"te.yaml",
+                                  "Übung σ.yaml", "null", "x.yaml # not a comment"])
+def test_template_names_its_problem_so_that_it_reads_back(run, tmp_path, monkeypatch, name):
+    # `problem: xor #2.yaml` read back as `xor`: every student marked against the bundled XOR
+    import hashlib
+
+    monkeypatch.chdir(tmp_path)
+    problem = tmp_path / name
+    problem.write_bytes((PROBLEMS / "xor.yaml").read_bytes().replace(b"0.5", b"0.25", 1))
+    made = run("template", f"./{name}", "-o", "ans.yaml")  # ./ : "-lead.yaml" is no option
+    assert made.exit_code == 0, made.stderr
+    marked = run("check", "ans.yaml", "-f", "json")
+    assert marked.exit_code == 1, marked.stderr  # all missing
+    entry = json.loads(marked.stdout)["files"][0]
+    assert entry["problem"]["sha256"] == hashlib.sha256(problem.read_bytes()).hexdigest()[:12]
+    assert entry["problem"]["name"] == name  # relative to the answers file, as written
+
+
+def test_no_command_overwrites_its_input(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ben = tmp_path / "ben.yaml"
+    ben.write_text("problem: p.yaml\nanswers:\n  q: -0.66\n", encoding="utf-8")
+    problem = tmp_path / "p.yaml"
+    problem.write_bytes(TANH.read_bytes())
+    before = {p: p.read_bytes() for p in (ben, problem)}
+    attempts = [("check", "ben.yaml", "--csv", "ben.yaml", "--force"),
+                ("check", "ben.yaml", "--csv", "./ben.yaml", "--force"),
+                ("check", "ben.yaml", "--csv", "p.yaml", "--force"),  # the problem it names
+                ("check", "ben.yaml", "--problem", "p.yaml", "--csv", "sub/../p.yaml", "--force"),
+                ("template", "p.yaml", "-o", "./p.yaml", "--force"),
+                ("draw", "p.yaml", "-o", "p.yaml", "--force"),
+                ("solve", "p.yaml", "--save-svg", "p.yaml", "--force"),
+                ("new", "--like", "p.yaml", "-o", "p.yaml", "--force"),
+                ("train", "p.yaml", "-n", "1", "--save", "p.yaml", "--force", "-f", "json")]
+    (tmp_path / "sub").mkdir()
+    for args in attempts:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.stdout)
+        assert "own input" in result.stderr and "even with --force" in result.stderr, args
+    assert {p: p.read_bytes() for p in (ben, problem)} == before
+
+
+def test_dash_is_standard_output_for_every_writer(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    svg = run("solve", "tanh-chain", "--save-svg", "-", "-f", "json")
+    assert svg.exit_code == 0 and "<svg" in svg.stdout
+    html = run("solve", "tanh-chain", "--save-html", "-", "-f", "json")
+    assert html.exit_code == 0 and "<html" in html.stdout.lower()
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("named", ["fifo.yaml", "/dev/stdin"])
+def test_a_problem_that_would_block_is_refused_at_once(tmp_path, named):
+    # a class run waited forever on a FIFO or on standard input
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "a.yaml").write_text(f"problem: {named}\nanswers:\n  q: -0.66\n",
+                                     encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("problem: tanh-chain\nanswers:\n  q: -0.66\n",
+                                     encoding="utf-8")
+    done = _bptutor("check", "a.yaml", "b.yaml", "-f", "json", cwd=tmp_path, timeout=30,
+                    stdin=subprocess.PIPE)  # a standard input that never ends
+    assert done.returncode == 2
+    kind = "a FIFO" if named == "fifo.yaml" else "(a FIFO|a device)"  # stdin: here a pipe
+    assert re.match(rf"a\.yaml:1:10: error: problem '.*': this is {kind}, not a problem file",
+                    done.stderr.decode()), done.stderr
+    files = json.loads(done.stdout)["files"]
+    assert [(f["path"], f["status"]) for f in files] == [("a.yaml", "error"), ("b.yaml", "marked")]
+    also = _bptutor("check", "b.yaml", "--problem", "fifo.yaml", cwd=tmp_path, timeout=30)
+    assert also.returncode == 2 and b"this is a FIFO" in also.stderr

@@ -34,9 +34,9 @@ COMMAND = typer.main.get_command(app)
 RUNNER = CliRunner()
 
 
-def invoke(args: list[str]):
+def invoke(args: list[str], input: str | bytes | None = None):
     with mock.patch.object(typer.testing, "_get_command", lambda _: COMMAND):
-        return RUNNER.invoke(app, args, catch_exceptions=False)
+        return RUNNER.invoke(app, args, input=input, catch_exceptions=False)
 SECONDS_PER_RUN = 1.0  # generous: a run takes milliseconds; a hang or a blow-up takes far more
 FUZZ = settings(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -227,11 +227,12 @@ CHECK_OPTIONS = [("--format", "json"), (), ("--format", "gradescope"), ("--revea
                  ("--only", "forward", "--format", "json")]
 
 
-def run_checked(args: list[str], path: Path, codes: tuple[int, ...]) -> None:
+def run_checked(args: list[str], path: Path, codes: tuple[int, ...],
+                input: str | bytes | None = None) -> None:
     """Run once; a result, or exit 2 with a located first line — fast, and the file untouched."""
     before = path.read_bytes()
     start = time.perf_counter()
-    result = invoke(args)
+    result = invoke(args, input)
     elapsed = time.perf_counter() - start
     assert elapsed < SECONDS_PER_RUN, f"{args[0]} took {elapsed:.2f} s"
     assert path.read_bytes() == before, "the input file was changed"
@@ -240,7 +241,8 @@ def run_checked(args: list[str], path: Path, codes: tuple[int, ...]) -> None:
     if result.exit_code == 2:
         first = result.stderr.splitlines()[0] if result.stderr else ""
         # check may point into the problem its answers file names, beside it in the folder
-        where = re.escape(str(path)) if args[0] != "check" else re.escape(str(path.parent)) + ".*"
+        beside = args[0] == "check" or "--answers" in args
+        where = re.escape(str(path)) if not beside else re.escape(str(path.parent)) + ".*"
         assert re.match(rf"^{where}:\d+:\d+: error: \S", first), result.stderr
     elif "json" in args or "gradescope" in args:
         json.loads(result.stdout, parse_constant=_no_constant)  # no NaN or Infinity
@@ -279,3 +281,81 @@ def test_arbitrary_content(workdir, data, command):
     path = workdir / "arbitrary.yaml"
     path.write_bytes(data)
     run_checked([command, str(path), "--format", "json"], path, (0, 1))
+
+
+# -- hostile files and input for every command that reads them (issue 14) -------------------------
+
+HOSTILE_GRAPHS = [
+    # long chains, wide max/min (their scaling: test_limits.py), deep brackets, undefined and
+    # overflowing functions
+    "bptutor: 1\nkind: graph\ninputs: {a: 0.5}\nnodes:\n"
+    + "".join(f"  n{i}: {'a' if i == 1 else f'n{i - 1}'}*1.01\n" for i in range(1, 200)),
+    "bptutor: 1\nkind: graph\ninputs: {" + ", ".join(f"x{i}: {i % 7}" for i in range(120))
+    + "}\nnodes:\n  L: max(" + ", ".join(f"x{i}" for i in range(120)) + ")\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 2, b: 3}\nnodes:\n  L: min(a, b, a, b, a*b, a - b)\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 0, b: 1000}\nnodes:\n  c: log(a)\n  L: exp(b)*c\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 1e308, b: -1e308}\nnodes:\n  L: a*a + b/a\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 1}\nnodes:\n  L: " + "(" * 60 + "a" + ")" * 60 + "\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 1}\nnodes:\n  L: " + "-" * 300 + "a\n",
+    "bptutor: 1\nkind: graph\ninputs: {a: 4}\nnodes:\n"
+    "  L: sqrt(a - 4) + abs(a - 4) + relu(a - 4)\n",
+]
+HOSTILE_LINES = ["", "0", "-0", "1e300", "1e308", "-1e308", "1e-320", "nan", "inf", "-inf", "1/0",
+                 "0/0", "h", "?", "s", "hint", "skip", "\x1b[2J", "\u202e1", "1" * 400,
+                 "0." + "9" * 80, "−0.5", "1e999", "  3  ", "3,5", "\t", "\x00", "q"]
+
+BIG_NUMBERS = ["1e300", "-1e300", "1e154", "1000", "-1000", "0", "1"]
+
+
+def _hostile_seeds() -> list[bytes]:
+    return [text.encode() for text in HOSTILE_GRAPHS] + seeds("problem")
+
+
+@settings(FUZZ, max_examples=400)
+@given(data=st.deferred(lambda: st.one_of(st.sampled_from(_hostile_seeds()),
+                                          mutated(_hostile_seeds()))), command=st.sampled_from([
+    ("gradcheck", "-f", "json"), ("gradcheck",), ("solve", "-f", "json"), ("template",),
+    ("train", "--epochs", "3", "-f", "json")]))
+def test_mutated_problems_through_gradcheck_train_and_solve(workdir, data, command):
+    path = workdir / "hostile.yaml"
+    path.write_bytes(data)
+    run_checked([command[0], str(path), *command[1:]], path, (0, 1))
+
+
+@settings(FUZZ, max_examples=500)
+@given(data=st.deferred(lambda: st.one_of(st.sampled_from(_hostile_seeds()),
+                                          mutated(_hostile_seeds()))),
+       lines=st.one_of(  # one value over and over (carried, 1e300 overflows), or a mix
+           st.sampled_from(BIG_NUMBERS).map(lambda line: [line] * 40),
+           st.lists(st.one_of(st.sampled_from(HOSTILE_LINES), st.text(max_size=30)),
+                    min_size=1, max_size=40)), carry=st.sampled_from(["right", "mine"]))
+def test_quiz_on_hostile_problems_and_hostile_answers(workdir, data, lines, carry):
+    """Any problem, any typed lines, either carry: a result or a located error; stray text
+    and unreadable lines are answers marked unreadable, never a crash."""
+    path = workdir / "quiz.yaml"
+    path.write_bytes(data)
+    typed = "\n".join(line.replace("\n", " ") for line in lines) + "\n"
+    run_checked(["quiz", str(path), "--carry", carry], path, (0, 1), input=typed)
+
+
+@settings(FUZZ, max_examples=400)
+@given(data=st.deferred(lambda: mutated(seeds("answers"))),
+       options=st.sampled_from([("-f", "json"), (), ("--method", "forward", "-f", "json")]))
+def test_mutated_answers_files_through_gradcheck(workdir, data, options):
+    path = workdir / "answers.yaml"
+    path.write_bytes(data)
+    run_checked(["gradcheck", "--answers", str(path), *options], path, (0, 1))
+
+
+@settings(FUZZ, max_examples=60)
+@given(data=st.deferred(lambda: mutated(seeds("problem"))))
+def test_train_never_loses_an_existing_file(workdir, data):
+    """train --save onto a file that exists, without --force: refused, the file kept."""
+    path = workdir / "train.yaml"
+    path.write_bytes(data)
+    kept = workdir / "kept.yaml"
+    kept.write_bytes(b"precious: true\n")
+    result = invoke(["train", str(path), "--epochs", "2", "--save", str(kept)])
+    assert "Traceback" not in result.stdout + result.stderr
+    assert kept.read_bytes() == b"precious: true\n"
+    assert result.exit_code == 2

@@ -9,14 +9,21 @@ a log is a genuine ln 0, reported at the ``loss`` line.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
 import warnings
 from decimal import Decimal, localcontext
 
 import pytest
-from conftest import assert_located
+from conftest import ROOT, assert_located
 
 from bptutor.errors import BptutorError
 from bptutor.files.problems import Validator, bundled_names, load
@@ -237,3 +244,219 @@ def test_grading_an_exact_saturated_sheet(tmp_path, run):
     graded = {i["key"]: i for i in json.loads(result.stdout)["files"][0]["items"]}
     assert (graded["E"]["verdict"], graded["E"]["because"]) == ("follow_through", "y")
 
+
+
+# -- tracebacks and hangs (issue 14): each ends in a result or a located error, quickly ---------
+
+def cli(*args: str, stdin=None, env: dict | None = None, shell_stdin: str = "",
+        timeout: float = 60) -> subprocess.CompletedProcess:
+    """The real command in its own process (a hang is a timeout, not a stuck test run).
+    ``shell_stdin`` is a shell redirection such as ``<&-`` (standard input closed)."""
+    command = [sys.executable, "-m", "bptutor", *map(str, args)]
+    if shell_stdin:
+        command = ["sh", "-c", " ".join(map(shlex.quote, command)) + " " + shell_stdin]
+    return subprocess.run(command, stdin=stdin, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def no_traceback(done: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr[-2000:]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell redirection")
+@pytest.mark.parametrize("args", [("quiz", "tanh-chain"), ("solve", "tanh-chain", "--step")])
+def test_closed_stdin_is_the_end_of_input(args):
+    done = cli(*args, shell_stdin="<&-")
+    no_traceback(done)
+    assert done.returncode == (1 if args[0] == "quiz" else 0), done.stderr
+    if args[0] == "quiz":
+        assert "no step answered" in done.stdout
+
+
+def test_quiz_from_an_endless_line_stops_at_the_line_limit():
+    """/dev/zero is one line that never ends: read in pieces of MAX_INPUT_LINE, not 4 GB."""
+    from bptutor.views.terminal import MAX_INPUT_LINE
+
+    with open(os.devnull if sys.platform == "win32" else "/dev/zero", "rb") as zero:
+        done = cli("quiz", "tanh-chain", stdin=zero, timeout=30)
+    no_traceback(done)
+    if sys.platform != "win32":
+        assert done.returncode == 2
+        assert done.stderr.startswith(f"<stdin>:1:1: error: the line is longer than "
+                                      f"{MAX_INPUT_LINE:,} characters")
+
+
+def test_quiz_line_limit_and_stray_bytes(run):
+    long = "0." + "1" * 5000
+    proc = subprocess.run([sys.executable, "-m", "bptutor", "quiz", "tanh-chain"],
+                          input=b"-0.8\n\xff\xfe\n" + long.encode() + b"\n", capture_output=True,
+                          timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert err.startswith("<stdin>:3:1: error: the line is longer than 4,096 characters")
+    assert "not a number" in proc.stdout.decode()  # the stray bytes: an unreadable answer
+
+
+@pytest.mark.parametrize("value", ["1e300", "-1e300", "1000", "-1000", "0", "1", "1e308"])
+@pytest.mark.parametrize("name", ["tanh-chain", "two-hidden-multi-output", "relu-sigmoid",
+                                  "graph-sigmoid-exp", "softmax", "logistic-regression"])
+def test_quiz_carrying_my_own_overflowing_numbers_never_crashes(name, value):
+    """--carry mine with numbers that make later steps overflow (1e300² = inf) or undefined
+    (ln 0, exp 1000): every step is still asked and marked."""
+    from bptutor.tools.quiz import QuizSession
+
+    session = QuizSession(solve(load(name)), carry="mine")
+    asked = 0
+    while session.current is not None:
+        session.respond(value)
+        asked += 1
+    result = session.result()
+    assert asked == session.total == len(result.report.items)
+
+
+def test_quiz_view_carrying_overflow_prints_every_step():
+    from rich.console import Console
+
+    from bptutor.views.quiz_view import Quiz
+
+    lines = iter(["1e300"] * 100)
+    out = io.StringIO()
+    result = Quiz(solve(load("tanh-chain")), Console(file=out, width=100),
+                  lambda: next(lines, None), carry="mine").run()
+    assert result.total > 5 and "Score" in out.getvalue()
+
+
+@pytest.mark.parametrize("seed", ["-1", "-5"])
+def test_train_with_a_negative_seed_is_a_usage_error(run, seed):
+    result = run("train", "xor", "--seed", seed)
+    assert result.exit_code == 2 and "seed must be 0 or more" in result.stderr
+
+
+def test_train_refuses_two_ten_thousand_neuron_layers_at_once(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("bptutor: 1\nloss: squared_error\nnetwork:\n  inputs: 2\n  layers:\n"
+                    "    - neurons: 10000\n      activation: tanh\n"
+                    "    - neurons: 10000\n      activation: tanh\n"
+                    "    - neurons: 1\n      activation: sigmoid\ninput: [1, 0]\ntarget: [1]\n")
+    start = time.perf_counter()
+    done = cli("train", path, timeout=60)
+    assert time.perf_counter() - start < 20  # before: minutes and 14 GB, then MemoryError
+    no_traceback(done)
+    assert done.returncode == 2
+    assert_located(done.stderr, path, 8, 16, ["would draw 100,020,000 weights, more than the "
+                                              "2,000,000"], hint="a few neurons per layer")
+
+
+def test_train_size_check_counts_drawn_weights_and_activations():
+    from bptutor.tools import training
+
+    training._check_size(load("xor"))  # fine
+    many = Validator("<many>").network(parse(dense([2, 2, 1], 1), "<many>"))
+    many.examples = many.examples * 2_000_000
+    with pytest.raises(BptutorError, match="2,000,000 examples × 3 neurons"):
+        training._check_size(many)
+    with pytest.raises(BptutorError, match="more than the 2,000,000 bptutor trains"):
+        Validator("<drawn>", untrained=True).network(parse(
+            "bptutor: 1\nloss: squared_error\nnetwork:\n  inputs: 2000\n  layers:\n"
+            "    - neurons: 1001\n      activation: tanh\ninput: 0\ntarget: 0\n", "<drawn>"))
+
+
+def chain(nodes: int) -> str:
+    lines = ["bptutor: 1", "kind: graph", "inputs: {a: 0.5}", "nodes:", "  n1: a*1.0001"]
+    lines += [f"  n{i}: n{i - 1}*1.0001" for i in range(2, nodes + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_twenty_thousand_node_chain_is_linear(tmp_path):
+    """Before: 115 s (each node scanned every other node). A chain ten times longer must
+    not take a hundred times longer: time 2,000 and 20,000 nodes as JSON."""
+    from bptutor.sheet.worksheet import solve as solve_sheet
+
+    times = {}
+    for n in (2_000, 20_000):
+        path = tmp_path / f"chain{n}.yaml"
+        path.write_text(chain(n))
+        start = time.perf_counter()
+        sheet = solve_sheet(load(path), None)
+        times[n] = time.perf_counter() - start
+        assert len(sheet.steps) == 2 * n and sheet.exact[f"n{n}"] == pytest.approx(
+            0.5 * 1.0001 ** n)
+    assert times[20_000] < 25 * times[2_000] + 1.0, times
+
+
+def test_a_graph_with_too_many_nodes_is_refused_at_nodes(tmp_path, run):
+    from bptutor.files.problems import MAX_GRAPH_NODES
+
+    path = tmp_path / "long.yaml"
+    path.write_text(chain(MAX_GRAPH_NODES + 1))
+    result = run("solve", path, "-f", "json")
+    assert result.exit_code == 2
+    assert_located(result.stderr, path, 5, 3, ["the graph has 20,001 nodes, more than the "
+                                               "20,000"], hint="a few nodes")
+
+
+def test_max_of_500_arguments_is_fast_and_right(tmp_path, run):
+    """Before: 40 s, then a RecursionError. ∂max/∂xᵢ is 1 at the first largest argument."""
+    names = [f"x{i}" for i in range(500)]
+    values = {name: (i * 37 % 500) / 10 for i, name in enumerate(names)}  # no ties: no kink
+    path = tmp_path / "max.yaml"
+    inputs = ", ".join(f"{k}: {v}" for k, v in values.items())
+    path.write_text(f"bptutor: 1\nkind: graph\ninputs: {{{inputs}}}\nnodes:\n"
+                    f"  L: max({', '.join(names)})\n")
+    start = time.perf_counter()
+    doc = json.loads(run("solve", path, "-f", "json").stdout)
+    assert time.perf_counter() - start < 10
+    steps = {s["key"]: s["value"] for s in doc["steps"]}
+    largest = max(values.values())
+    first = next(k for k, v in values.items() if v == largest)
+    assert steps["L"] == largest
+    assert {k: v for k, v in steps.items() if k.startswith("dL/d") and v} == {f"dL/d{first}": 1}
+    result = run("gradcheck", path, "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["passed"] is True
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_problem_read_through_a_fifo_nobody_writes_is_refused(tmp_path):
+    fifo = tmp_path / "problem.yaml"
+    os.mkfifo(fifo)
+    start = time.perf_counter()
+    done = cli("solve", fifo, timeout=30)
+    assert time.perf_counter() - start < 15
+    no_traceback(done)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"{fifo}:1:1: error: this is a named pipe (FIFO) that nothing "
+                                  "writes to")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_fifo_that_is_written_to_is_read(tmp_path):
+    fifo = tmp_path / "problem.yaml"
+    os.mkfifo(fifo)
+    text = (ROOT / "problems" / "xor.yaml").read_bytes()
+
+    def write() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(text)
+
+    writer = threading.Thread(target=write, daemon=True)  # never keeps the run alive
+    writer.start()
+    try:
+        done = cli("solve", fifo, "-f", "json", timeout=30)
+    finally:  # a writer still waiting for a reader is released
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"].startswith("one batch step on XOR")
+
+
+@pytest.mark.parametrize("args", [("solve", "tanh-chain"), ("--help",), ("solve", "--bogus"),
+                                  ("gradcheck", "tanh-chain")])
+def test_a_huge_columns_is_clamped(args):
+    """COLUMNS=99999999 made rich pad every line to that width (a hang)."""
+    from bptutor.views.terminal import MAX_WIDTH
+
+    done = cli(*args, env={"COLUMNS": "99999999", "LINES": "99999999"}, timeout=60)
+    no_traceback(done)
+    assert done.returncode in (0, 2)
+    widest = max(map(len, (done.stdout + done.stderr).splitlines()), default=0)
+    assert 0 < widest <= MAX_WIDTH

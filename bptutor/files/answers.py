@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -161,14 +163,103 @@ def relative_problem(problem_path: str, output: str | None, bundled: bool) -> st
     return os.path.relpath(Path(problem_path).resolve(), base)
 
 
+@dataclass(frozen=True)
+class ProblemRef:
+    """The problem a file is marked against: its name as given, the file, and a fingerprint of
+    the file's bytes (so a gradebook shows which problem, not only which name)."""
+
+    name: str  # a bundled problem's name, or the path as given
+    path: Path  # the file found
+    sha256: str  # the first 12 hex digits of the SHA-256 of its bytes
+
+    def __str__(self) -> str:
+        return f"{self.name} (sha256 {self.sha256})"
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "sha256": self.sha256}
+
+
+NOT_A_FILE_HINT = "a problem is a bundled problem's name or a regular file"
+
+
+def problem_ref(name: str, where: tuple[str, Mark] | None = None) -> ProblemRef:
+    """Find the problem ``name`` and fingerprint it. Only a bundled problem or a regular file
+    will do: a device, FIFO or folder is refused before it is opened, so nothing blocks on it.
+    Errors are reported at ``where`` (an answers file's ``problem:`` line) when given, and never
+    quote the named file's contents."""
+    from bptutor.files.problems import locate
+    from bptutor.files.yamlfile import MAX_FILE_BYTES
+
+    def fail(message: str, hint: str | None = None) -> BptutorError:
+        if where is None:
+            return BptutorError(clip(name), None, message, hint)
+        return BptutorError(where[0], where[1], f"problem {clip(name, 240)!r}: {message}", hint)
+
+    try:
+        path = locate(name)
+        fingerprint = _read_regular(path, MAX_FILE_BYTES)
+    except BptutorError as exc:  # locate's own messages: about the name, not the contents
+        raise fail(exc.message, exc.hint) from None
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except _NotRegular as exc:
+        raise fail(f"this is {exc.args[0]}, not a problem file", NOT_A_FILE_HINT) from None
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
+    return ProblemRef(name, path, fingerprint)
+
+
+class _NotRegular(Exception):
+    """A path that names something other than a regular file (args[0] says what)."""
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_regular(path: Path, limit: int) -> str:
+    """The sha256 prefix of a regular file's first ``limit`` bytes; the file is checked with
+    stat before it is opened, and opened without blocking in case it was swapped since."""
+    kind = _kind(os.stat(path).st_mode)
+    if kind:
+        raise _NotRegular(kind)
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        kind = _kind(os.fstat(stream.fileno()).st_mode)
+        if kind:
+            raise _NotRegular(kind)
+        data = stream.read(limit + 1)
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
 def load_problem(sheet: AnswersFile):
-    """The problem an answers file names; a missing one is an error at its ``problem:`` line."""
+    """The problem an answers file names. Every error about it is reported at the answers
+    file's ``problem:`` line, without quoting the problem file (it may be any file the
+    student named: its contents are not theirs to see)."""
+    return load_named_problem(problem_ref(sheet.problem, (sheet.path, sheet.problem_mark)),
+                              (sheet.path, sheet.problem_mark))
+
+
+def load_named_problem(ref: ProblemRef, where: tuple[str, Mark] | None = None):
+    """The problem ``ref`` found; a file that is not a valid problem is an error at ``where``
+    naming the place of its first error, not what is there."""
     from bptutor.files.problems import load as load_problem_file
 
     try:
-        return load_problem_file(sheet.problem)
+        return load_problem_file(ref.path)
     except BptutorError as exc:
-        if exc.path == sheet.problem and "no such file" in exc.message:
-            raise BptutorError(sheet.path, sheet.problem_mark,
-                               f"problem {sheet.problem!r}: {exc.message}", exc.hint) from None
-        raise
+        if where is None:
+            raise
+        place = f"line {exc.mark.line}, column {exc.mark.col}"
+        raise BptutorError(where[0], where[1], f"problem {clip(ref.name, 240)!r} is not a valid "
+                           f"problem file (its first error is at {place})",
+                           f"run 'bptutor solve {clip(str(ref.path), 80)}' to see it") from None

@@ -7,6 +7,7 @@ and a hint in the words of the exercise ("layer 2 has 2 neurons but weights has 
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import os
 import re
@@ -41,6 +42,9 @@ _TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", 
              "input", "target", "examples", "learning_rate", "update_biases")
 _LAYER_KEYS = ("neurons", "activation", "alpha", "weights", "weight_names", "bias",
                "bias_names")
+# weights `train` may draw: two 10,000-neuron layers (10^8) would take gigabytes
+MAX_DRAWN_WEIGHTS = 2_000_000
+MAX_GRAPH_NODES = 20_000  # a worksheet step for each and a gradient for each: 40,000 steps
 _RESERVED = {"E": "the loss"}  # names that are quantity keys of their own (SPEC §2)
 
 
@@ -111,6 +115,7 @@ class Validator:
     def __init__(self, path: str, untrained: bool = False):
         self.path = path
         self.untrained = untrained  # layers may leave out weights, to be drawn by training
+        self.drawn = 0  # weights left out so far, for MAX_DRAWN_WEIGHTS
         self.names: dict[str, Mark] = {}
 
     def fail(self, node: Node | Mark | None, message: str, hint: str | None = None):
@@ -314,6 +319,12 @@ class Validator:
                                 f"one row per neuron, each with {_count(width, 'weight')}; "
                                 "'bptutor train FILE --save NEW' draws them from --seed, "
                                 "trains, and writes them out")
+            self.drawn += n * width
+            if self.drawn > MAX_DRAWN_WEIGHTS:  # before a name or a number is made for them
+                raise self.fail(neurons_node, f"the layers without weights up to {what} would "
+                                f"draw {self.drawn:,} weights, more than the "
+                                f"{MAX_DRAWN_WEIGHTS:,} bptutor trains",
+                                "a network for learning by hand has a few neurons per layer")
             weights, weights_node = [[math.nan] * width for _ in range(n)], layer
         else:
             weights_node = self.sequence(layer.items["weights"], f"{what} weights")
@@ -568,13 +579,18 @@ class GraphValidator(Validator):
         if not isinstance(node, Map) or not node.items:
             raise self.fail(node, "nodes must map each node's name to its expression, in order",
                             "e.g. nodes: {d: 2*b, L: a + d}")
-        names, defined = list(node.items), set(inputs)
+        if len(node.items) > MAX_GRAPH_NODES:
+            raise self.fail(node, f"the graph has {len(node.items):,} nodes, more than the "
+                            f"{MAX_GRAPH_NODES:,} bptutor works through",
+                            "an exercise graph has a few nodes")
+        later, defined = set(node.items), set(inputs)  # sets: a 20,000-node chain stays linear
         nodes: dict[str, Expr] = {}
-        for k, (name, value) in enumerate(node.items.items()):
+        for name, value in node.items.items():
             self.graph_name(name, node.key_marks[name], "a node")
-            nodes[name] = self.expression(value, name, defined, names[k:])
+            nodes[name] = self.expression(value, name, defined, later)
             places[name] = value.mark
             defined.add(name)
+            later.discard(name)
         used = set().union(*(expr.names for expr in nodes.values()))
         for name in inputs:
             if name not in used:
@@ -582,7 +598,7 @@ class GraphValidator(Validator):
                                 "use it in a node, or remove it")
         return nodes
 
-    def expression(self, node: Node, name: str, defined: set[str], later: list[str]) -> Expr:
+    def expression(self, node: Node, name: str, defined: set[str], later: set[str]) -> Expr:
         from bptutor.model.expression import Num, parse
 
         if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(
@@ -635,8 +651,10 @@ def _segments(node: Scalar, lines: list[str] | None) -> list[tuple[int, int, int
         first, col = first[1:], col + 1
     elif node.quoted and first[:1] in ("|", ">"):
         first = ""  # a block scalar starts on the next line
-    rows = [(line, col, first)] + [(n + 1, len(row) - len(row.lstrip()) + 1, row.strip())
-                                   for n, row in enumerate(lines[line:line + 200], start=line)]
+    # lazily: most scalars end on their first line, and a graph has one per node
+    rows = itertools.chain([(line, col, first)], (
+        (n + 1, len(row) - len(row.lstrip()) + 1, row.strip())
+        for n, row in enumerate(itertools.islice(lines, line, line + 200), start=line)))
     segments, cursor = [], 0
     for row, column, written in rows:
         while cursor < len(text) and text[cursor].isspace():

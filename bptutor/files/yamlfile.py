@@ -9,11 +9,14 @@ scalar's text exactly as written (``-0.60`` keeps its two decimals for the grade
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -207,12 +210,47 @@ def _parse(text: str, path: str, finite: bool, loader: type) -> Node:
     return root
 
 
+class _NoWriter(Exception):
+    """A named pipe with no writer: reading it would wait forever."""
+
+
+def _open_without_waiting(path: Path | str) -> BinaryIO:
+    """The file opened for reading. Opening a FIFO waits until something writes to it, so
+    it is opened non-blocking; one that no process is writing to is refused, one that a
+    process writes to (``<(cat x.yaml)``) is then read normally."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise IsADirectoryError(path)
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            _wait_for_writer(fd)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _wait_for_writer(fd: int, seconds: float = 2.0) -> None:
+    """A FIFO opened before its writer: wait briefly for data or a hang-up; nothing at all
+    (no writer ever came) is refused."""
+    import select
+
+    ready, _, _ = select.select([fd], [], [], seconds)
+    if not ready:
+        raise _NoWriter
+
+
 def read(path: Path | str, finite: bool = True) -> Node:
     """Read and parse a file; missing, unreadable, binary or oversized files are errors."""
     name = str(path)
     try:
-        with open(path, "rb") as stream:  # read no more than the limit: /dev/zero never ends
+        with _open_without_waiting(path) as stream:  # no more than the limit: /dev/zero
             data = stream.read(MAX_FILE_BYTES + 1)
+    except _NoWriter:
+        raise BptutorError(name, None, "this is a named pipe (FIFO) that nothing writes to",
+                           "give the problem file itself") from None
     except FileNotFoundError:
         raise BptutorError(name, None, "no such file") from None
     except IsADirectoryError:

@@ -230,6 +230,7 @@ class Call(Expr):
     def __init__(self, fn: str, args: list[Expr], mark: Mark | None = None):
         super().__init__(mark)
         self.fn, self.args = fn, list(args)
+        self._extremes: tuple[Expr, ...] | None = None  # max/min's local derivatives
         self._grow(*self.args)
 
     def children(self):
@@ -276,7 +277,9 @@ class Call(Expr):
                 return (Call("cos", [x], m),)
             case "cos":
                 return (neg(Call("sin", [x], m), m),)
-        return tuple(self._extreme(i) for i in range(len(self.args)))
+        if self._extremes is None:  # asked once per input the node reads: build them once
+            self._extremes = tuple(self._extreme(i) for i in range(len(self.args)))
+        return self._extremes
 
     def _extreme(self, i: int) -> Expr:
         """∂max/∂xᵢ: 1 where xᵢ is the first largest argument, else 0 (min alike)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -15,6 +16,8 @@ _WIDE = Context(prec=400)  # room for any float's digits (up to 1e308) plus 12 d
 
 def round_half_up(value: float, digits: int) -> float:
     """R(v): round half away from zero at ``digits`` decimals of v's shortest decimal form."""
+    if not math.isfinite(value):  # a student's own numbers can overflow: nothing to round
+        return value
     exact = _NOISE.create_decimal(repr(value))
     result = float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
                                   context=_WIDE))

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bptutor.errors import BptutorError
-from bptutor.files.answers import Answer, AnswersFile, load_problem
+from bptutor.errors import BptutorError, OptionError
+from bptutor.files.answers import (
+    Answer,
+    AnswersFile,
+    ProblemRef,
+    load_named_problem,
+    load_problem,
+    problem_ref,
+)
 from bptutor.files.problems import locate
 from bptutor.model.rounding import Rounding, show_exact
 from bptutor.sheet.ops import Product, Slope, Step, Sum, Update
@@ -25,6 +32,8 @@ from bptutor.sheet.worksheet import solve as solve_sheet
 
 # SPEC §4: the verdicts that earn the point; every score, test count and style reads this one.
 EARNS_POINT = frozenset({"correct", "accepted", "follow_through"})
+# The TA's policy for follow-through: the point it earns (where the step shows something).
+FOLLOW_THROUGH = {"full": 1.0, "half": 0.5, "none": 0.0}
 
 DIAGNOSES = {
     "missing_term": "a term of the sum is left out",
@@ -49,10 +58,18 @@ class Item:
     diagnosis: str | None = None
     because: str | None = None
     step: Step | None = None
+    written: str | None = None  # the answer as the student wrote it (-0.80 stays -0.80)
+    points: float | None = None  # set by the grader's policy; else 1 for a point-earning verdict
+
+    @property
+    def earned(self) -> float:
+        if self.points is not None:
+            return self.points
+        return 1.0 if self.verdict in EARNS_POINT else 0.0
 
     @property
     def earns_point(self) -> bool:
-        return self.verdict in EARNS_POINT
+        return self.earned > 0
 
     def as_json(self) -> dict:
         data = {"key": self.key, "given": self.given, "expected": self.expected,
@@ -64,28 +81,39 @@ class Item:
         return data
 
 
+MARKED, MISMATCH = "marked", "mismatch"  # a report's status (an unmarked file's is "error")
+
+
 @dataclass
 class Report:
     path: str
     student: str | None
     sheet: Worksheet
     items: list[Item] = field(default_factory=list)
+    problem: ProblemRef | None = None  # the problem it was marked against
+    status: str = MARKED  # MISMATCH: marked against --problem, but the file names another
+    note: str = ""  # why the status is not MARKED
 
     @property
     def max_score(self) -> int:
         return sum(1 for item in self.items if item.verdict != "unknown")
 
     @property
-    def score(self) -> int:
-        return sum(1 for item in self.items if item.earns_point)
+    def score(self) -> int | float:
+        total = sum(item.earned for item in self.items)
+        return int(total) if total == int(total) else total
 
     @property
     def all_right(self) -> bool:
         return self.score == self.max_score
 
     def as_json(self) -> dict:
-        return {"path": self.path, "score": self.score, "max_score": self.max_score,
-                "items": [item.as_json() for item in self.items]}
+        data = {"path": self.path, "score": self.score, "max_score": self.max_score,
+                "items": [item.as_json() for item in self.items], "status": self.status,
+                "problem": self.problem.as_json() if self.problem else None}
+        if self.note:
+            data["note"] = self.note
+        return data
 
 
 # -- mistakes applied to an op tree ----------------------------------------------------------
@@ -188,9 +216,13 @@ def mistakes(op) -> Iterator[tuple[str, Mistaken]]:
 class Grader:
     """Grades answers against one worksheet; build it once per problem, grade many files."""
 
-    def __init__(self, sheet: Worksheet):
+    def __init__(self, sheet: Worksheet, follow_through: str = "full",
+                 problem: ProblemRef | None = None):
         self.sheet = sheet
+        self.follow_through = follow_through
+        self.problem = problem
         self._other: Worksheet | None = None
+        self._suggested: dict[str, str] = {}
 
     @property
     def other(self) -> Worksheet:
@@ -220,15 +252,16 @@ class Grader:
         written = answers.answers.keys()
         if len(written & (theirs - mine)) > len(written & (mine - theirs)):
             # the student worked in the other notation: mark that worksheet instead
-            return Grader(self.other).grade(answers, only)
-        report = Report(answers.path, answers.student, sheet)
-        chosen = {s.key for s in selected(sheet, only)}
+            return Grader(self.other, self.follow_through, self.problem).grade(answers, only)
+        report = Report(answers.path, answers.student, sheet, problem=self.problem)
+        chosen = {s.key for s in self.check_only(sheet, only)}
         own = dict(sheet.values)  # the reference, overlaid with the student's numbers
         root: dict[str, str] = {}  # key -> the earlier key whose error it carries
         for step in sheet.steps:
             answer = answers.answers.get(step.key)
             if answer is not None and answer.value is not None:
                 item = self.judge(step, answer.value, own, root)
+                item.written = answer.text
                 own[step.key] = answer.value
                 self.precision_hint(item, answer)
             else:
@@ -243,8 +276,18 @@ class Grader:
             if key not in mine:
                 report.items.append(Item(answer.written_key or key, answer.value if
                                          answer.value is not None else answer.text, None, None,
-                                         "unknown", self.unknown_message(key)))
+                                         "unknown", self.unknown_message(key),
+                                         written=answer.text))
         return report
+
+    @staticmethod
+    def check_only(sheet: Worksheet, only: str | None) -> list[Step]:
+        """The steps ``--only`` chooses; none at all is a usage error, not a score of 0/0."""
+        steps = selected(sheet, only)
+        if only and not steps:
+            raise OptionError("--only", f"the problem has no {only} step"
+                              + (" (it gives no learning_rate)" if only == "update" else ""))
+        return steps
 
     def judge(self, step: Step, given: float, own: dict, root: dict) -> Item:
         key, sheet = step.key, self.sheet
@@ -259,6 +302,11 @@ class Grader:
             root[key] = carried
         if self.close(given, ref, unit):
             return item
+        # right from the student's own earlier numbers? That is the real reason, before any
+        # rounding path the number may also happen to match
+        recomputed = self.recompute(step, own)
+        if differing and recomputed is not None and self.close(given, recomputed, unit):
+            return self.carried_forward(item, step, own, differing, carried, recomputed, root)
         item.verdict = "accepted"
         if sheet.rounding.digits is not None and self.close(given, exact, unit):
             item.message = f"matches the exact value {show_exact(exact)} (rounded at the end)"
@@ -271,23 +319,51 @@ class Grader:
         if abs(given - ref) < 1.01 * unit:
             item.message = "within one unit of the last digit"
             return item
-        # follow-through: right from the student's own earlier numbers?
-        recomputed = self.recompute(step, own)
-        if differing and recomputed is not None and self.close(given, recomputed, unit):
-            first = next((k for k in differing if k in root), differing[0])
-            item.verdict = "follow_through"
-            item.because = carried or first
-            root[key] = item.because
-            item.message = f"right from your {first} = {sheet.rounding.show(own[first])}"
-            if item.because != first:
-                item.message += f"; the error starts at {item.because}"
-            return item
         item.verdict = "wrong"
         root[key] = key
         item.diagnosis = self.diagnose(step, given, own, ref, recomputed, unit)
         if item.diagnosis:
             item.message = DIAGNOSES[item.diagnosis]
         return item
+
+    def carried_forward(self, item: Item, step: Step, own: dict, differing: list[str],
+                        carried: str | None, recomputed: float, root: dict) -> Item:
+        """An answer right from the student's own inputs, which differ from the sheet's."""
+        first = next((k for k in differing if k in root), differing[0])
+        yours = f"your {first} = {self.sheet.rounding.show(own[first])}"
+        if carried is None:  # the inputs differ only by accepted rounding paths: no error
+            item.verdict = "accepted"
+            item.message = f"a rounding path: right from {yours}"
+            return item
+        item.because = root[step.key] = carried
+        where = f"; the error starts at {carried}" if carried != first else ""
+        if not self.discriminates(step, own, recomputed, self.unit(step.key)):
+            item.verdict, item.points = "uninformative", 0.0
+            item.message = (f"right from {yours}, but from it every known mistake gives "
+                            f"this value too: the step shows nothing{where}")
+            return item
+        item.verdict = "follow_through"
+        item.points = FOLLOW_THROUGH[self.follow_through]
+        item.message = f"follow-through: your inputs differ from the sheet's; right from {yours}"
+        item.message += where
+        if item.points < 1:
+            item.message += f" ({_points(item.points)} point by the marking policy)"
+        return item
+
+    def discriminates(self, step: Step, own: dict, recomputed: float, unit: float) -> bool:
+        """Whether the step, from the student's own inputs, tells right work from a known
+        mistake: zeros make most steps 0 whatever is done with them, and a weight updated
+        with a zero gradient is the weight copied."""
+        R = self.sheet.rounding
+        values = [own[k] for k in step.inputs]
+        for _, op in telling_mistakes(step.op):
+            try:
+                wrong = R(op.value(values, R))
+            except (ArithmeticError, ValueError):
+                continue
+            if math.isfinite(wrong) and not self.close(wrong, recomputed, unit):
+                return True
+        return False
 
     def recompute(self, step: Step, own: dict) -> float | None:
         """The step from the student's own numbers; None where they leave it undefined
@@ -313,6 +389,11 @@ class Grader:
                     continue  # a "mistake" that changes nothing is no diagnosis
                 if self.close(given, wrong, unit):
                     return code
+        # the student's digits with the point moved (-13.4 for -1.34): on the number as
+        # written, not on the unrounded value shifted and rounded again
+        targets = [t for t in (recomputed, ref) if t is not None and not self.close(t, 0, unit)]
+        if any(self.close(given / shift, t, unit) for shift in (10.0, 0.1) for t in targets):
+            return "decimal_shift"
         return None
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
@@ -336,19 +417,52 @@ class Grader:
         item.message = f"{item.message}; {hint}" if item.message else hint
 
     def unknown_message(self, key: str) -> str:
-        import difflib
-
-        keys = [s.key for s in self.sheet.steps]
-        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
         text = f"this problem has no step {key!r}"
+        close = self.suggestion(key)
         if key in self.other.exact and key not in self.sheet.givens:
             text += (f" in {self.sheet.notation} notation "
                      f"(it is a {self.other.notation}-notation key)")
-        return f"{text}; did you mean {close[0]!r}?" if close else text
+        return f"{text}; did you mean {close!r}?" if close else text
+
+    def suggestion(self, key: str) -> str:
+        """The step key nearest ``key`` ("" for none). Only a key of about a step key's
+        length can be near one, and there are few of those: a file of 60,000 unknown keys
+        costs a length test each, not 60,000 fuzzy searches."""
+        import difflib
+
+        if len(self._suggested) >= _SUGGESTIONS or key in self._suggested:
+            return self._suggested.get(key, "")
+        keys = [s.key for s in self.sheet.steps]
+        longest = max((len(k) for k in keys), default=0)
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5) \
+            if len(key) <= 3 * longest + 3 else []
+        self._suggested[key] = close[0] if close else ""
+        return self._suggested[key]
 
 
-def grade(answers: AnswersFile, sheet: Worksheet, only: str | None = None) -> Report:
-    return Grader(sheet).grade(answers, only)
+_SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get none
+
+
+def _points(points: float) -> str:
+    return f"{points:g}" if points != 0.5 else "½"
+
+
+def telling_mistakes(op) -> Iterator[tuple[str, Mistaken]]:
+    """The mistakes that show whether a step's work was done: ``mistakes``, except that an
+    update's are made in its η·gradient term (scaling the whole new weight is no mistake a
+    student makes, and would make a copied weight look like work)."""
+    if not isinstance(op, Update):
+        yield from mistakes(op)
+        return
+    yield "update_sign", _Leaf(op.inputs, lambda v: v[0] + v[1] * v[2])
+    for code, factor in (("factor2", 2.0), ("factor2", 0.5), ("decimal_shift", 10.0),
+                         ("decimal_shift", 0.1)):
+        yield code, _Leaf(op.inputs, lambda v, f=factor: v[0] - f * v[1] * v[2])
+
+
+def grade(answers: AnswersFile, sheet: Worksheet, only: str | None = None,
+          follow_through: str = "full") -> Report:
+    return Grader(sheet, follow_through).grade(answers, only)
 
 
 class Graders:
@@ -357,17 +471,27 @@ class Graders:
     Keyed by the file's resolved path: ``a/../p.yaml`` and ``p.yaml`` are one problem, and
     the same relative name written in two folders' answers files are two."""
 
-    def __init__(self) -> None:
+    def __init__(self, follow_through: str = "full") -> None:
+        self.follow_through = follow_through
         self._by_problem: dict[Path, Grader] = {}
 
     def for_answers(self, answers: AnswersFile) -> Grader:
-        """The grader of the problem ``answers`` names; a bad problem raises BptutorError."""
+        """The grader of the problem ``answers`` names; a bad problem raises BptutorError at
+        the answers file's ``problem:`` line."""
         key = _problem_key(answers.problem)
         grader = self._by_problem.get(key) if key else None
         if grader is None:
-            grader = Grader(solve_sheet(load_problem(answers)))
+            ref = problem_ref(answers.problem, (answers.path, answers.problem_mark))
+            grader = Grader(solve_sheet(load_problem(answers)), self.follow_through, ref)
             if key:
                 self._by_problem[key] = grader
+        return grader
+
+    def for_problem(self, name: str) -> Grader:
+        """The grader of a problem named on the command line (``check --problem``)."""
+        ref = problem_ref(name)
+        grader = Grader(solve_sheet(load_named_problem(ref)), self.follow_through, ref)
+        self._by_problem[ref.path.resolve()] = grader
         return grader
 
 

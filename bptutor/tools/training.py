@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bptutor.files.problem_writer import problem_text
+from bptutor.files.problems import MAX_DRAWN_WEIGHTS
 from bptutor.model.network import Layer, Network
 from bptutor.model.rounding import show_given
 from bptutor.sheet.network_steps import parameter_values
@@ -165,6 +166,7 @@ def with_parameters(net: Network, params: np.ndarray) -> Network:
 def train(net: Network, settings: Settings,
           on_epoch: Callable[[int, float], None] | None = None) -> Result:
     """Run the epochs; stop early when the loss or a weight stops being finite."""
+    _check_size(net)
     rng = np.random.default_rng(settings.seed)
     params, drawn = initial_parameters(net, rng)
     model, rate = Model(net), settings.rate(net)
@@ -193,6 +195,31 @@ def train(net: Network, settings: Settings,
         result.penalty = float(settings.l2 / 2 * (params[model.is_weight] ** 2).sum())
         result.predictions, result.hidden = inspect(trained, params)
     return result
+
+
+# A parameter vector is 8 bytes a number and training holds about six (parameters, gradient,
+# velocity, the forward pass's weight stack...): 2,000,000 parameters stay near 100 MB and a
+# second an epoch. Two 10,000-neuron layers (10^8 weights) would need gigabytes.
+MAX_PARAMETERS = MAX_DRAWN_WEIGHTS  # the loader refuses more drawn weights already
+MAX_ACTIVATIONS = 5_000_000  # examples × neurons held by one forward pass
+
+
+def _check_size(net: Network) -> None:
+    """Refuse a network too large to train here, at its place in the file, before any
+    memory is taken."""
+    width, params, neurons = len(net.inputs), 0, 0
+    for layer in net.layers:
+        params += len(layer.neurons) * (width + (layer.bias is not None))
+        neurons += len(layer.neurons)
+        width = len(layer.neurons)
+    if params > MAX_PARAMETERS:
+        raise net.error("network", f"the network has {params:,} weights and biases, more than "
+                        f"the {MAX_PARAMETERS:,} bptutor trains",
+                        "a network for learning by hand has a few neurons per layer")
+    if neurons * len(net.examples) > MAX_ACTIVATIONS:
+        raise net.error("examples", f"{len(net.examples):,} examples × {neurons:,} neurons is "
+                        f"more than the {MAX_ACTIVATIONS:,} activations bptutor trains with",
+                        "use fewer examples or a smaller network")
 
 
 def inspect(net: Network, params: np.ndarray) -> tuple[list[Prediction], list[HiddenUnit]]:
@@ -337,4 +364,6 @@ def checked_settings(epochs: int = DEFAULT_EPOCHS, mode: str | None = None,
         raise OptionError("--momentum", "μ must lie in [0, 1)")
     if not 0 <= l2 < math.inf:
         raise OptionError("--l2", "λ must be 0 or more")
+    if seed < 0:  # numpy's generators take seeds of 0 or more only
+        raise OptionError("--seed", "the seed must be 0 or more")
     return Settings(epochs, mode, batch_size, learning_rate, momentum, l2, seed, shuffle)

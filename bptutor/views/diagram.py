@@ -4,10 +4,16 @@ Layers are columns: inputs, then each layer with its neurons and their values, a
 layer the edges into it (``x1 ─u1=0.2→ q``; a bias comes from ``+1``). Wide nets drop the
 weight names first; a net that still does not fit the console, or has too many edges to
 read, is not drawn at all (the steps say everything anyway).
+
+A diagram may also show a sheet part-way: only the values of the ``known`` keys (the given
+numbers always), ``?`` for the rest, and the places of the ``highlight`` keys marked ``▸``
+and drawn reversed, so the mark survives NO_COLOR. ``solve --step``, ``show`` and the tutor
+draw it so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -22,6 +28,9 @@ from bptutor.views import KIND_STYLE
 
 MAX_EDGES = 16  # per layer: more lines than that is a wall of numbers, not a picture
 GAP = 3  # spaces between columns
+UNKNOWN = "?"  # a value not revealed yet
+MARK = "▸"  # the text twin of a highlighted unit or edge
+HIGHLIGHT = "reverse"  # not a colour: NO_COLOR keeps it
 
 ACT = KIND_STYLE["activation"][1]
 WEIGHT = KIND_STYLE["gradient"][1]
@@ -35,6 +44,51 @@ class Column:
 
     def width(self) -> int:
         return max(cell_len(t.plain) for t in [Text(self.title), *self.units, *self.edges])
+
+
+class Reveal:
+    """Which values a diagram shows and which places it marks.
+
+    ``known`` None shows every value; a collection shows the givens and those keys. A
+    ``highlight`` of None draws no mark column; a collection (even empty) reserves one, so
+    the diagram keeps its width as the marks move."""
+
+    def __init__(self, sheet: Worksheet, known: Collection[str] | None = None,
+                 highlight: Collection[str] | None = None, example: int = 1):
+        self.sheet, self.known = sheet, None if known is None else set(known)
+        self.example = example if len(sheet.network.examples) > 1 else None
+        self.marks = highlight is not None
+        self.marked = set()
+        for key in highlight or ():  # a key marks the place of its name: dE/dq marks q
+            parts = keys.parse(key)
+            if parts.example in (None, self.example):
+                self.marked.add(parts.name)
+
+    def at(self, name: str) -> str:
+        """The key of ``name``'s value in the example shown."""
+        return keys.at(name, self.example)
+
+    def shows(self, key: str) -> bool:
+        return self.known is None or key in self.known or key in self.sheet.givens
+
+    def value(self, key: str, width: int = 0) -> str:
+        """The value as the sheet writes it, or ``?`` padded to ``width`` cells."""
+        if self.shows(key):
+            return self.sheet.show(key)
+        return UNKNOWN + " " * max(0, width - 1)
+
+    def widest(self, key_list: list[str]) -> int:
+        """The widest of these values once known: a ``?`` takes its room from the start."""
+        return max((cell_len(self.sheet.show(k)) for k in key_list), default=0)
+
+    def mark(self, text: Text, name: str) -> Text:
+        """``text`` with the mark column in front; reversed where ``name`` is marked."""
+        if not self.marks:
+            return text
+        if name not in self.marked:
+            return Text(" ") + text
+        text.stylize(HIGHLIGHT)
+        return Text(MARK, style="bold") + text
 
 
 def _unit(name: str, value: str, name_width: int, style: str) -> Text:
@@ -60,41 +114,51 @@ def _layer_title(sheet: Worksheet, index: int, compact: bool) -> str:
     return act if compact else f"layer {layer.index} · {act}"
 
 
-def columns(sheet: Worksheet, compact: bool) -> list[Column]:
-    """The diagram's columns, values of the first example in a batch; ``compact`` leaves out
+def _units(reveal: Reveal, names: list[str], style: str) -> list[Text]:
+    width = max(map(cell_len, names))
+    room = reveal.widest([reveal.at(n) for n in names])
+    return [reveal.mark(_unit(n, reveal.value(reveal.at(n), room), width, style), n)
+            for n in names]
+
+
+def columns(reveal: Reveal, compact: bool) -> list[Column]:
+    """The diagram's columns (one example's values in a batch); ``compact`` leaves out
     weight names and the word 'layer'."""
+    sheet = reveal.sheet
     net = as_network(sheet.network)
-    first = 1 if len(net.examples) > 1 else None
-    width = max(map(cell_len, net.inputs))
-    cols = [Column("inputs", [_unit(x, sheet.show(keys.at(x, first)), width, "")
-                              for x in net.inputs], [])]
+    cols = [Column("inputs", _units(reveal, net.inputs, ""), [])]
     prev = net.inputs
     for index, layer in enumerate(net.layers):
-        width = max(map(cell_len, layer.neurons))
-        units = [_unit(n, sheet.show(keys.at(n, first)), width, ACT) for n in layer.neurons]
         biases: list[str | None] = (list(layer.bias_names) if layer.bias_names
                                     else [None] * len(layer.neurons))
-        edges = [_edge(a, w, sheet.show(w), n, not compact)
+        edges = [reveal.mark(_edge(a, w, reveal.value(w), n, not compact), w)
                  for n, names, b in zip(layer.neurons, layer.weight_names, biases)
                  for a, w in [*zip(prev, names), *([("+1", b)] if b else [])]]
-        cols.append(Column(_layer_title(sheet, index, compact), units, edges))
+        cols.append(Column(_layer_title(sheet, index, compact),
+                           _units(reveal, layer.neurons, ACT), edges))
         prev = layer.neurons
     return cols
 
 
-def graph_columns(sheet: Worksheet) -> list[Column]:
+def graph_columns(reveal: Reveal) -> list[Column]:
     """A computation graph by depth: inputs, then each node one column right of what it reads."""
     from bptutor.views.draw import graph_picture
 
-    pic = graph_picture(sheet)
+    pic = graph_picture(reveal.sheet)
     names = {node.id: node.name for _, nodes in pic.columns for node in nodes}
+    into: dict = {}  # edges by target: a scan of every edge per node is quadratic
+    for e in pic.edges:
+        into.setdefault(e.target, []).append(e)
     cols = []
     for title, nodes in pic.columns:
-        width = max(cell_len(names[node.id]) for node in nodes)
-        units = [_unit(names[node.id], sheet.show(names[node.id]), width,
-                       "" if node.kind == "input" else ACT) for node in nodes]
+        shown = [names[node.id] for node in nodes]
+        width = max(map(cell_len, shown))
+        room = reveal.widest(shown)
+        units = [reveal.mark(_unit(names[node.id], reveal.value(names[node.id], room), width,
+                                   "" if node.kind == "input" else ACT), names[node.id])
+                 for node in nodes]
         edges = [Text(f"{names[e.source]} → {names[e.target]}", style="dim")
-                 for node in nodes for e in pic.edges if e.target == node.id]
+                 for node in nodes for e in into.get(node.id, [])]
         cols.append(Column(title, units, edges))
     return cols
 
@@ -121,17 +185,24 @@ def grid(cols: list[Column]) -> list[Text]:
 
 
 class NetworkDiagram:
-    """A rich renderable that draws itself only where it fits (else nothing at all)."""
+    """A rich renderable that draws itself only where it fits (else nothing at all).
 
-    def __init__(self, sheet: Worksheet):
+    ``known``: None draws every value; a collection of keys draws only theirs (and the
+    givens: inputs, weights, biases), ``?`` for the rest. ``highlight``: keys whose places
+    (a unit, a weight's edge; dE/dq marks q) are marked ``▸`` and reversed; None draws no mark
+    column. ``example``: in a batch, whose neuron values are drawn."""
+
+    def __init__(self, sheet: Worksheet, known: Collection[str] | None = None,
+                 highlight: Collection[str] | None = None, example: int = 1):
         self.sheet = sheet
+        self.reveal = Reveal(sheet, known, highlight, example)
 
     def lines(self, max_width: int) -> list[Text]:
         draw = {"network": self.network_lines, "graph": self.graph_lines}
         return draw[self.sheet.network.kind](max_width)
 
     def graph_lines(self, max_width: int) -> list[Text]:
-        cols = graph_columns(self.sheet)
+        cols = graph_columns(self.reveal)
         if max(len(c.edges) for c in cols) > MAX_EDGES:
             return []
         out = grid(cols)
@@ -144,7 +215,7 @@ class NetworkDiagram:
                for layer in layers):
             return []
         for compact in (False, True):  # weight names if they fit, else values alone
-            out = grid(columns(self.sheet, compact))
+            out = grid(columns(self.reveal, compact))
             if max(cell_len(line.plain) for line in out) <= max_width:
                 return [Text(), *out, *self.caption()]  # blank lines set it apart
         return []
@@ -153,7 +224,8 @@ class NetworkDiagram:
         count = len(self.sheet.network.examples)
         if count == 1:
             return [Text()]
-        return [Text(f"neuron values of example 1 of {count}", style="dim italic"), Text()]
+        return [Text(f"neuron values of example {self.reveal.example} of {count}",
+                     style="dim italic"), Text()]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for line in self.lines(options.max_width):

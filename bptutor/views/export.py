@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 
 from rich.console import Console
 
-from bptutor.errors import write_file
+from bptutor.files.output import write_output
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.views import rich_view
 
@@ -44,9 +45,11 @@ def html(console: Console) -> str:
 
 
 def save(sheet: Worksheet, only: str | None, diagram: bool, no_color: bool,
-         svg_path: str | None = None, html_path: str | None = None) -> None:
+         svg_path: str | None = None, html_path: str | None = None, force: bool = False,
+         inputs: Sequence[str] = ()) -> None:
+    """Write the pictures (``-``: standard output) by the one rule of ``files.output``."""
     console = record(sheet, only, diagram, no_color)
     if svg_path:
-        write_file(svg_path, svg(console, sheet))
+        write_output(svg_path, svg(console, sheet), force, announce=False, inputs=inputs)
     if html_path:
-        write_file(html_path, html(console))
+        write_output(html_path, html(console), force, announce=False, inputs=inputs)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bptutor.errors import BptutorError, OptionError
+from bptutor.errors import OptionError
 from bptutor.views.terminal import console
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bptutor.tools.grading import Report
     from bptutor.tools.marking import Marked, Marking
     from bptutor.tools.training import Result
+    from bptutor.views.exercise import Exercise
     from bptutor.views.list_view import Row
 
 
@@ -71,8 +72,11 @@ class MarkedView:
         self.no_color = no_color
 
     def each(self, outcome: Marked) -> None:
-        if isinstance(outcome, BptutorError):
-            print(outcome, file=sys.stderr)
+        from bptutor.tools.marking import Unmarked
+        from bptutor.views.terminal import printable_error
+
+        if isinstance(outcome, Unmarked):
+            print(printable_error(outcome.error), file=sys.stderr)
         else:
             self.report(outcome)
 
@@ -96,25 +100,28 @@ class _RichMarks(MarkedView):
     def end(self, marking: Marking) -> None:
         from bptutor.views import check_view
 
-        if len(marking.reports) > 1:
-            check_view.print_summary(self.console, marking.reports)
+        if len(marking.outcomes) > 1:
+            check_view.print_summary(self.console, marking.outcomes)
 
 
 class _JsonMarks(MarkedView):
     def end(self, marking: Marking) -> None:
         from bptutor.views import check_view
 
-        _print_json(check_view.json_doc(marking.reports))
+        print(check_view.json_text(check_view.json_doc(marking.outcomes)))
 
 
 class _GradescopeMarks(MarkedView):
     """Gradescope's results.json grades one submission: ``check`` refuses several files."""
 
     def end(self, marking: Marking) -> None:
+        from bptutor.tools.marking import Unmarked
         from bptutor.views import check_view
 
-        if marking.reports:
-            _print_json(check_view.gradescope_doc(marking.reports[0]))
+        for outcome in marking.outcomes[:1]:
+            print(check_view.json_text(
+                check_view.gradescope_error(outcome) if isinstance(outcome, Unmarked)
+                else check_view.gradescope_doc(outcome, self.reveal)))
 
 
 CHECK: dict[str, type[MarkedView]] = {"rich": _RichMarks, "json": _JsonMarks,
@@ -210,3 +217,45 @@ def _drawing(fmt: str) -> Callable[[Worksheet, int], str]:
 
 DRAW: dict[str, Callable[[Worksheet, int], str]] = {"dot": _drawing("dot"),
                                                     "mermaid": _drawing("mermaid")}
+
+
+# -- the exercise without its answers: show -------------------------------------------------
+
+def _show_rich(sheet: Worksheet, only: str | None, output: str | None, force: bool,
+               no_color: bool) -> None:
+    from bptutor.files.output import to_stdout, write_output
+    from bptutor.views import exercise
+
+    shown = exercise.build(sheet, only)
+    if to_stdout(output):
+        console(no_color).print(exercise.renderable(shown))
+    else:  # a file gets plain text: no colour codes
+        write_output(output, exercise.plain(shown), force)
+
+
+def _show_text(render: Callable[[Exercise], str]) -> ShowView:
+    def show(sheet: Worksheet, only: str | None, output: str | None, force: bool,
+             no_color: bool) -> None:
+        from bptutor.files.output import write_output
+        from bptutor.views import exercise
+
+        write_output(output, render(exercise.build(sheet, only)), force)
+
+    return show
+
+
+def _markdown(shown: Exercise) -> str:
+    from bptutor.views import exercise
+
+    return exercise.markdown(shown)
+
+
+def _latex(shown: Exercise) -> str:
+    from bptutor.views import exercise
+
+    return exercise.latex(shown)
+
+
+ShowView = Callable[["Worksheet", "str | None", "str | None", bool, bool], None]
+SHOW: dict[str, ShowView] = {"rich": _show_rich, "markdown": _show_text(_markdown),
+                             "latex": _show_text(_latex)}

@@ -11,7 +11,8 @@ from rich.text import Text
 from bptutor.tools.gradcheck import Report
 
 VERDICT_STYLE = {"good": "green", "acceptable": "green", "rounding": "green",
-                 "suspicious": "yellow", "wrong": "red", "undefined": "yellow"}
+                 "suspicious": "yellow", "wrong": "red", "undefined": "yellow",
+                 "below_resolution": "green"}
 _METHOD = {"central": "central differences ({E}(w + ε) − {E}(w − ε)) / 2ε",
            "forward": "forward differences ({E}(w + h) − {E}(w)) / h"}
 

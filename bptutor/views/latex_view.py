@@ -305,52 +305,59 @@ def givens(sheet: Worksheet, math: Math) -> list[str]:
     """The given numbers, a few to a line: weights, biases, inputs and targets, η."""
     from bptutor.model.rounding import show_given
 
-    items = [f"{math.key(key)} = {number_tex(show_given(value))}"
-             for key, value in sheet.givens.items()]
+    return packed(math, [(key, show_given(value)) for key, value in sheet.givens.items()])
+
+
+def packed(math: Math, pairs: list[tuple[str, str]]) -> list[str]:
+    """``key = value`` pairs (values as the sheet writes them), a few to a line."""
     rows: list[str] = []
     row: list[str] = []
     size = 0
-    for item, key in zip(items, sheet.givens):
+    for key, value in pairs:
         if row and size + len(key) + 8 > WIDTH:
             rows.append(r",\quad ".join(row))
             row, size = [], 0
-        row.append(item)
+        row.append(f"{math.key(key)} = {number_tex(value)}")
         size += len(key) + 8
     if row:
         rows.append(r",\quad ".join(row))
     return rows
 
 
-def _names(sheet: Worksheet) -> list[str]:
+def sheet_names(sheet: Worksheet) -> list[str]:
     """Every name a formula may use: a network's units and weights, a graph's values, and
     t (a single output's target)."""
     return [*sheet.network.names(), "t"]
 
 
-def _environment(name: str, rows: list[str], gap: str = "") -> Iterator[str]:
+def environment(name: str, rows: list[str], gap: str = "") -> Iterator[str]:
     yield rf"\begin{{{name}}}"
     for i, row in enumerate(rows):
         yield row + (r" \\" + gap if i < len(rows) - 1 else "")
     yield rf"\end{{{name}}}"
 
 
+def preamble(title: str, source: str | None, summary: str) -> list[str]:
+    """The document up to its first section: title, source, the rounding and notation."""
+    out = [r"\documentclass[a4paper]{article}", r"\usepackage{amsmath}",
+           r"\allowdisplaybreaks", "", rf"\title{{{escape(title)}}}", r"\author{}",
+           r"\date{}", "", r"\begin{document}", r"\maketitle", ""]
+    if source:
+        out += [rf"\noindent\textit{{{escape(source)}}}", ""]
+    return out + [rf"\noindent {escape(summary[0].upper() + summary[1:])}.", ""]
+
+
 def render(sheet: Worksheet, only: str | None = None) -> str:
     net = sheet.network
-    math = Math(_names(sheet), net.loss_name)  # a graph's L in place of E
-    out = [r"\documentclass[a4paper]{article}", r"\usepackage{amsmath}",
-           r"\allowdisplaybreaks", "", rf"\title{{{escape(net.title)}}}", r"\author{}",
-           r"\date{}", "", r"\begin{document}", r"\maketitle", ""]
-    if net.source:
-        out += [rf"\noindent\textit{{{escape(net.source)}}}", ""]
-    summary = settings(sheet)
-    out += [rf"\noindent {escape(summary[0].upper() + summary[1:])}.", ""]
+    math = Math(sheet_names(sheet), net.loss_name)  # a graph's L in place of E
+    out = preamble(net.title, net.source, settings(sheet))
     if sheet.givens:
-        out += [r"\section*{Given}", *_environment("gather*", givens(sheet, math)), ""]
+        out += [r"\section*{Given}", *environment("gather*", givens(sheet, math)), ""]
     sections: dict[str, list[str]] = {}
     for line in lines(sheet, only):
         title = heading(line.step, len(net.examples))
         sections.setdefault(title, []).append(r"\\ ".join(step_rows(math, line)))
     for title, steps in sections.items():  # [1ex]: a little air between steps
-        out += [rf"\section*{{{escape(title)}}}", *_environment("align*", steps, "[1ex]"), ""]
+        out += [rf"\section*{{{escape(title)}}}", *environment("align*", steps, "[1ex]"), ""]
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

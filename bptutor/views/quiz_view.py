@@ -18,7 +18,7 @@ from bptutor.sheet.ops import Step
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.tools.grading import Item, Report
 from bptutor.tools.quiz import Hint, Marked, QuizSession, Reply, Result, Reveal, Unreadable
-from bptutor.views import KIND_STYLE, heading, settings
+from bptutor.views import KIND_STYLE, heading
 from bptutor.views.check_view import VERDICT_STYLE, report_table, score_line
 
 Reader = Callable[[], str | None]  # one line without its newline; None at end of input
@@ -111,9 +111,11 @@ class Quiz:
     # -- start and end ------------------------------------------------------------------------
 
     def intro(self) -> None:
+        from bptutor.views import exercise
+
         sheet, session = self.sheet, self.session
-        self.console.print(Text(sheet.network.title, style="bold"))
-        self.console.print(Text(settings(sheet), style="dim"))
+        # the exercise first: the numbers every question reads, none of the answers
+        self.console.print(exercise.renderable(exercise.build(sheet, session.only)))
         if not session.total:
             self.console.print(f"this problem has no {session.only} steps to ask")
             return

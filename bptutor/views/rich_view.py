@@ -85,29 +85,60 @@ def render(sheet: Worksheet, console: Console, only: str | None = None,
 
 
 def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
-                    read: Callable[[], str | None], diagram: bool = False) -> int:
-    """One step per Enter, like turning slides; ``q`` (or end of input) stops.
+                    read: Callable[[], str | None], diagram: bool = False,
+                    keys: bool = False) -> int:
+    """One step per key (``keys``) or line, like turning slides; ``q`` (or end of input) stops.
 
-    Returns how many steps were shown."""
+    Nothing printed is ever erased, and nothing is given away before its step: the exercise
+    comes first, its diagram with the given numbers only, and the diagram is drawn again,
+    filled in, once its forward pass is done. Returns how many steps were shown."""
+    from bptutor.views import exercise
+
     chosen = list(lines(sheet, only))
-    for part in header(sheet, chosen, diagram):
-        console.print(part)
-    console.print(Text("Enter: next step · q: quit", style="dim"))
+    console.print(exercise.renderable(exercise.build(sheet, only), diagram, tasks=False))
+    if chosen:
+        console.print(legend({line.step.kind for line in chosen}, sheet.network.kind))
+    else:
+        console.print(Text("this problem has no steps in the chosen pass", style="dim"))
+    turn = "Enter or Space: next step · q: quit" if keys else "Enter: next step · q: quit"
+    console.print(Text(turn, style="dim"))
     width = max((len(line.step.key) for line in chosen), default=0)
+    redraw = _diagram_keys(sheet) if diagram else set()  # drawn again once all are known
+    shown_keys: set[str] = set()
     current = None
     for shown, line in enumerate(chosen, start=1):
         title = heading(line.step, len(sheet.network.examples))
         if title != current:
             current = title
+            redraw = _filled_in(sheet, console, redraw, shown_keys)
             console.print(Rule(title, style="bold"))
         table = section_table(width)
         table.add_row(*step_row(line))
         console.print(table)
+        shown_keys.add(line.step.key)
         if shown == len(chosen):
+            _filled_in(sheet, console, redraw, shown_keys)
             return shown
         answer = read()
-        if console.is_terminal:
-            console.file.write("\x1b[1A\x1b[2K")  # the Enter's empty line: turn the page
         if answer is None or answer.strip().lower() in ("q", "quit"):
             return shown
     return len(chosen)
+
+
+def _diagram_keys(sheet: Worksheet) -> set[str]:
+    """The step keys whose values the diagram draws (a batch: its first example's)."""
+    from bptutor.views.diagram import Reveal
+
+    reveal = Reveal(sheet)
+    return {reveal.at(name) for name in sheet.network.names()} & {s.key for s in sheet.steps}
+
+
+def _filled_in(sheet: Worksheet, console: Console, waiting: set[str],
+               known: set[str]) -> set[str]:
+    """Draw the diagram again once every value it waits for is known; what still waits."""
+    if not waiting or not waiting <= known:
+        return waiting
+    from bptutor.views.diagram import NetworkDiagram
+
+    console.print(NetworkDiagram(sheet, known=known))
+    return set()

@@ -6,31 +6,132 @@ rich is imported inside each function, so a command that prints JSON never loads
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 Reader = Callable[[], "str | None"]
 
+# Characters a file must not send to a terminal: C0 and C1 controls and DEL (ESC sequences
+# clear a screen and paint a fake score; a newline forges a report line), bidirectional
+# overrides (they reorder what is shown) and the Unicode line separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                     "\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that could control a terminal shown escaped, as Python
+    writes it (ESC as \\x1b, a newline as \\n): what a student wrote is shown, never obeyed."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return repr(char)[1:-1] if char.isascii() or ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable_error(error: object) -> str:
+    """An error (``path:line:col: error: …`` and its hint line) with any text from a file
+    escaped, the line break before the hint kept."""
+    return "\n".join(printable(line) for line in str(error).split("\n"))
+
+
+def utf8_output() -> None:
+    """Standard output and error in UTF-8 whatever the locale says (cp1252 on a Windows
+    redirect cannot write σ′ or ✓); a character that still cannot be written is replaced.
+    Standard output survives a closed pipe (``| head``): see ``PipeSafe``."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+    if not isinstance(sys.stdout, PipeSafe) and hasattr(sys.stdout, "fileno"):
+        sys.stdout = PipeSafe(sys.stdout)
+
+
+class PipeSafe:
+    """Standard output that goes quiet when its reader closes the pipe (``check … | head``):
+    the rest of the output goes to the null device, so the command still writes its files
+    (``--csv``) and ends with its own exit code, as the Python docs recommend for SIGPIPE."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.closed_pipe = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self) -> None:
+        self.closed_pipe = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+        try:
+            self._stream.flush()  # what was buffered goes to the null device
+        except OSError:
+            pass
+
 
 def console(no_color: bool = False) -> Console:
     """The console every terminal view prints to; ``--no-color`` and NO_COLOR drop colours."""
     from rich.console import Console
 
-    return Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None,
-                   highlight=False, emoji=False)
+    return clamped(Console(no_color=no_color or bool(os.environ.get("NO_COLOR")) or None,
+                           highlight=False, emoji=False))
+
+
+MAX_WIDTH, MAX_HEIGHT = 1000, 1000  # COLUMNS=99999999 would pad every line to that width
+
+
+def clamp_size_variables() -> None:
+    """COLUMNS and LINES above the limits are lowered in the environment, so every console
+    (typer's help and usage errors too) renders at a sane size."""
+    for variable, limit in (("COLUMNS", MAX_WIDTH), ("LINES", MAX_HEIGHT)):
+        value = os.environ.get(variable, "").strip()
+        if value.isdigit() and int(value) > limit:
+            os.environ[variable] = str(limit)
+
+
+def clamped(out: Console) -> Console:
+    """The console with its size (from COLUMNS and LINES where set) kept within reason."""
+    if out.width > MAX_WIDTH:
+        out.width = MAX_WIDTH
+    if out.height > MAX_HEIGHT:
+        out.height = MAX_HEIGHT
+    return out
+
+
+MAX_INPUT_LINE = 4096  # characters: an answer is a number; /dev/zero is one endless line
 
 
 def stdin_reader() -> tuple[Reader, bool]:
     """A line reader for standard input (None at its end), and whether to echo what it reads.
 
     A terminal echoes what is typed; piped input does not, so ``quiz`` echoes the answers
-    after their prompts to keep the transcript readable."""
-    if sys.stdin.isatty():
+    after their prompts to keep the transcript readable. A closed standard input is one
+    with nothing in it; a line longer than MAX_INPUT_LINE is a located error (exit 2)."""
+    stdin = sys.stdin
+    if stdin is None or stdin.closed:  # `bptutor quiz <&-`
+        return lambda: None, False
+    if _is_tty(stdin):
         try:
             import readline  # noqa: F401  (line editing for input())
         except ImportError:
@@ -39,16 +140,44 @@ def stdin_reader() -> tuple[Reader, bool]:
         def read_tty() -> str | None:
             try:
                 return input()
-            except (EOFError, KeyboardInterrupt):
+            except (EOFError, KeyboardInterrupt, OSError):
                 return None
 
         return read_tty, False
+    return _pipe_reader(stdin), True
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _pipe_reader(stdin: TextIO) -> Reader:
+    """Lines of piped input, read in bounded pieces and decoded leniently (a stray byte
+    becomes U+FFFD, an unreadable answer rather than a crash)."""
+    binary = getattr(stdin, "buffer", None)
+    count = 0
 
     def read_pipe() -> str | None:
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n") if line else None
+        nonlocal count
+        try:
+            raw = (binary.readline(MAX_INPUT_LINE + 1) if binary is not None
+                   else stdin.readline(MAX_INPUT_LINE + 1))
+        except (OSError, ValueError):
+            return None
+        if not raw:
+            return None
+        count += 1
+        line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if len(raw) > MAX_INPUT_LINE and not line.endswith("\n"):
+            print(f"<stdin>:{count}:1: error: the line is longer than {MAX_INPUT_LINE:,} "
+                  "characters\nhint: answer with one number per line", file=sys.stderr)
+            raise SystemExit(2)
+        return line.rstrip("\r\n")
 
-    return read_pipe, True
+    return read_pipe
 
 
 @contextmanager
@@ -57,7 +186,7 @@ def epoch_progress(epochs: int) -> Iterator[Callable[[int, float], None] | None]
     per-epoch callback for ``training.train``, or None."""
     from rich.console import Console
 
-    err = Console(stderr=True)
+    err = clamped(Console(stderr=True))
     if not err.is_terminal:
         yield None
         return

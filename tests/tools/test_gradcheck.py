@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 
 import numpy as np
 import pytest
-from conftest import PROBLEMS
+from conftest import PROBLEMS, assert_located
 from hypothesis import HealthCheck, given, settings
 from test_worksheet import assume_smooth, finite_differences, problems, term_magnitude
 
@@ -337,3 +338,118 @@ def test_json_stays_valid_where_a_difference_crosses_an_undefined_region(run, tm
     rich = run("gradcheck", path)
     assert rich.exit_code == 1 and "undefined" in rich.stdout and "n/a" in rich.stdout
     assert "nan" not in rich.stdout.lower()
+
+
+# -- noise: no false alarms, and planted errors above the noise caught ---------------------------
+
+def test_no_false_alarm_over_2000_saturated_networks_and_every_planted_error_caught():
+    """Right gradients of 2,000 random networks with saturated units all pass (relative
+    thresholds alone fail hundreds of them); each gradient scaled by 1.001 fails wherever
+    that change is above the noise of both sides (bench/gradcheck_noise.py prints the figures)."""
+    from saturated import saturated_network
+
+    rng = random.Random(14)
+    old_alarms = unresolved = above = 0
+    for _ in range(2000):
+        report = gradcheck.check(saturated_network(rng))
+        assert report.passed, [(i.key, i.analytic, i.numeric, i.verdict) for i in report.items]
+        old_alarms += any(gradcheck.verdict(i.rel_error) not in gradcheck.PASSING
+                          for i in report.items)
+        for item in report.items:
+            unresolved += item.verdict == gradcheck.BELOW_RESOLUTION
+            # the noise bound is an honest one: it covers the difference's true error
+            assert abs(item.numeric - item.analytic) <= item.noise
+            mutated = gradcheck._item(item.key, 1.001 * item.analytic, item.numeric,
+                                      item.noise, report.eps)
+            # above the noise, and above SPEC's 1e-12 floor of the relative error
+            if 0.001 * abs(item.analytic) > 2 * item.noise and abs(item.analytic) > 1e-12:
+                above += 1
+                assert mutated.verdict == "suspicious", (item, mutated)
+    assert old_alarms > 200 and unresolved > 1000 and above > 15_000
+
+
+def test_a_disagreement_within_the_noise_is_below_resolution_with_a_hint():
+    """The issue's 6.07e-8 against a numeric 6.04e-8: 0.5% apart, but 3e-10 is within the
+    roundoff of a difference at eps 1e-6 when E's sums are of order 1."""
+    item = gradcheck._item("dE/dw", 6.07e-8, 6.04e-8, 1e-9, 1e-6)
+    assert item.verdict == "below_resolution" and item.verdict in gradcheck.PASSING
+    assert "try --eps 0.0001" in item.note and "±1.0e-09" in item.note
+    wrong = gradcheck._item("dE/dw", 6.07e-8, 6.04e-8, 1e-11, 1e-6)
+    assert wrong.verdict == "suspicious"  # the same numbers, resolved: a real disagreement
+
+
+def test_noise_bound_is_u_times_the_sums_over_eps():
+    """A one-weight net E = (t − w·x)²: float64 forms w·x, t − w·x and its square, so S is
+    |E| + |dE/dz|·|w·x| (twice: the sum and z itself) + |dE/dy|·(|y| + |t|)."""
+    net = load(TANH)
+    loss = gradcheck.NetworkLoss(net)
+    scale = loss.roundoff_scale()
+    assert scale.shape == (1,) and 1 < scale[0] < 100
+    sheet = solve(net, None)
+    bound = gradcheck.noise_bounds(loss, 1e-6, "central", sheet)[0]
+    assert bound == pytest.approx(gradcheck.NOISE_FACTOR * 2.0 ** -52 * scale[0] / 1e-6)
+    assert gradcheck.noise_bounds(loss, 1e-6, "forward", sheet)[0] == pytest.approx(2 * bound)
+
+
+def test_graph_noise_bound_and_below_resolution(tmp_path, run):
+    """dL/da = 1e-12·… of a graph whose L is of order 1: below what eps 1e-6 resolves."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text("bptutor: 1\nkind: graph\ninputs: {a: 1, b: 1}\nnodes:\n"
+                    "  L: b + 0.000000000001*a*a\n", encoding="utf-8")
+    doc = json.loads(run("gradcheck", path, "-f", "json").stdout)
+    items = {i["key"]: i for i in doc["items"]}
+    assert items["dL/da"]["analytic"] == pytest.approx(2e-12)
+    assert items["dL/da"]["verdict"] == "below_resolution" and doc["passed"] is True
+    assert "try --eps" in items["dL/da"]["note"]
+    assert items["dL/db"]["verdict"] == "good"
+    result = run("gradcheck", path)
+    assert result.exit_code == 0 and "below_resolution" in result.stdout
+
+
+@pytest.mark.parametrize("eps", ["nan", "NaN", "inf", "0", "1", "-1e-6", "2"])
+def test_eps_outside_zero_to_one_is_a_usage_error(run, eps):
+    result = run("gradcheck", TANH, "--eps", eps)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "eps" in result.stderr.lower()
+
+
+def test_answers_with_no_readable_gradient_exit_2_located(run, tmp_path):
+    path = answers_file(tmp_path, {"z(q)": -0.8})  # no gradient at all
+    result = run("gradcheck", "--answers", path)
+    assert result.exit_code == 2
+    assert_located(result.stderr, path, 1, 1, ["no gradient to check"], "dE/dw1")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(f"problem: {TANH}\nanswers:\n  dE/du3:\n  dE/dw1: '?'\n", encoding="utf-8")
+    result = run("gradcheck", "--answers", empty)
+    assert result.exit_code == 2 and "no gradient to check" in result.stderr
+    narrowed = run("gradcheck", "--answers", answers_file(tmp_path, {"dE/du3": -0.6}), "-w", "w1")
+    assert narrowed.exit_code == 2 and "for the weights asked for" in narrowed.stderr
+
+
+@pytest.mark.parametrize("written, verdict", [
+    ("-0.632", "rounding"),  # the exact −0.631586… rounded to 3 decimals
+    ("-0.631", "suspicious"),  # 3 decimals, but not the right ones: 5.9e-4 off
+    ("-0.6316", "acceptable"), ("-0.6315", "suspicious"), ("-0.63", "rounding"),
+    ("-0.6", "rounding"), ("-0.7", "wrong"),
+])
+def test_an_answer_is_judged_at_the_precision_it_is_written_with(run, tmp_path, written,
+                                                                 verdict):
+    path = tmp_path / "a.yaml"
+    path.write_text(f"problem: {TANH}\nanswers:\n  dE/du3: {written}\n", encoding="utf-8")
+    doc = json.loads(run("gradcheck", "--answers", path, "-f", "json").stdout)
+    (item,) = doc["items"]
+    exact = -0.6315861438
+    half_unit = 0.5 * 10.0 ** -len(written.partition(".")[2])
+    assert (abs(float(written) - exact) <= half_unit) == (verdict in gradcheck.PASSING)
+    assert item["verdict"] == verdict
+
+
+def test_an_answer_at_the_sheets_precision_may_follow_its_carried_rounding(run, tmp_path):
+    """tanh-chain rounds to 2 decimals and its sheet carries −0.60 for dE/du3 (exact
+    −0.6316): −0.60 or −0.64 at the sheet's precision pass; −0.640 claims 3 decimals."""
+    for written, verdict in [("-0.60", "rounding"), ("-0.64", "rounding"),
+                             ("-0.640", "wrong"), ("-0.70", "wrong")]:
+        path = tmp_path / "a.yaml"
+        path.write_text(f"problem: {TANH}\nanswers:\n  dE/du3: {written}\n", encoding="utf-8")
+        (item,) = json.loads(run("gradcheck", "--answers", path, "-f", "json").stdout)["items"]
+        assert item["verdict"] == verdict, written

@@ -12,6 +12,7 @@ through the real command line (``typer.testing.CliRunner``).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import random
@@ -26,6 +27,7 @@ import bptutor.cli
 from bptutor.errors import BptutorError, Mark
 from bptutor.files import answers
 from bptutor.files.problems import bundled_names, load
+from bptutor.model.rounding import show_given
 from bptutor.sheet.worksheet import solve
 from bptutor.tools.grading import Grader, mistakes
 
@@ -133,8 +135,11 @@ def test_every_reference_value_gets_full_marks_and_spec_json(tanh, tmp_path):
     doc = json.loads(result.stdout)
     assert list(doc) == ["files"] and len(doc["files"]) == 1
     entry = doc["files"][0]
-    assert list(entry) == ["path", "score", "max_score", "items"]
-    assert entry["path"] == str(path)
+    # SPEC's keys first; then the file's status and the problem it was marked against
+    assert list(entry) == ["path", "score", "max_score", "items", "status", "problem"]
+    assert entry["path"] == str(path) and entry["status"] == "marked"
+    digest = hashlib.sha256(TANH.read_bytes()).hexdigest()[:12]
+    assert entry["problem"] == {"name": str(TANH), "sha256": digest}
     assert entry["score"] == entry["max_score"] == 27
     assert [item["key"] for item in entry["items"]] == [s.key for s in tanh.steps]
     for item in entry["items"]:
@@ -275,14 +280,16 @@ def test_follow_through_from_a_wrong_preactivation(tanh, tmp_path):
     assert report.score == report.max_score - 1
 
 
-def test_follow_through_names_the_wrong_key_past_an_accepted_step(tanh, tmp_path):
-    # z(q) = -0.96 carries forward to y = -0.95, one unit from -0.94 (accepted), and on to E,
-    # dE/dy, ...: the key at fault for all of them is still z(q) (SPEC §4).
+def test_follow_through_is_the_reason_even_where_a_rounding_path_also_matches(tanh, tmp_path):
+    # z(q) = -0.96 carries forward to y = -0.95, one unit from -0.94, and on to E, dE/dy, ...:
+    # y is right *because* it follows from the student's own numbers (it was labelled a
+    # rounding path), and the key at fault for all of them is still z(q) (SPEC §4).
     own, written = _carry_forward(tanh, "z(q)", -0.96)
     assert own["y"] == -0.95 and not close(-0.95, tanh.exact["y"], 0.01)
     graded = items(grade(tanh, write_answers(tmp_path / "ft.yaml", TANH, written)))
     assert graded["z(q)"].verdict == "wrong"
-    assert graded["y"].verdict == "accepted"
+    assert graded["y"].verdict == "follow_through"
+    assert graded["y"].message.startswith("follow-through: your inputs differ from the sheet's")
     assert graded["E"].verdict == "follow_through"  # E = (1 + 0.95)² = 3.80, not 3.76
     blamed = {key: item.because for key, item in graded.items()
               if item.verdict == "follow_through"}
@@ -830,7 +837,9 @@ def test_gradescope_format(classroom, tanh):
     result = check("b.yaml", "--format", "gradescope")
     assert result.exit_code == 1, result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"score", "max_score", "tests"}
+    assert set(doc) == {"score", "max_score", "tests", "output"}
+    digest = hashlib.sha256(TANH.read_bytes()).hexdigest()[:12]
+    assert doc["output"] == f"marked against tanh-chain (sha256 {digest})"
     assert (doc["score"], doc["max_score"]) == (24, 27)
     assert [t["name"] for t in doc["tests"]] == [s.key for s in tanh.steps]
     for test in doc["tests"]:
@@ -848,8 +857,10 @@ def test_a_broken_file_among_good_ones(classroom):
     assert result.exit_code == 2
     assert re.search(r"^c\.yaml:4:3: error: ", result.stderr, re.M), result.stderr
     assert "Traceback" not in result.stderr
-    graded = json.loads(result.stdout)["files"]
-    assert [(f["path"], f["score"]) for f in graded] == [("a.yaml", 27), ("b.yaml", 24)]
+    graded = json.loads(result.stdout)["files"]  # every file has its row, in order
+    assert [(f["path"], f["score"], f["max_score"], f["status"]) for f in graded] == [
+        ("a.yaml", 27, 27, "marked"), ("c.yaml", None, None, "error"), ("b.yaml", 24, 27, "marked")]
+    assert graded[1]["error"].startswith("c.yaml:4:3: error: ") and graded[1]["items"] == []
 
 
 # -- 10. one list of point-earning verdicts; one grader per problem file ------------------------
@@ -941,3 +952,157 @@ def test_a_problem_that_cannot_be_found_is_reported_per_file(tmp_path, monkeypat
     assert result.exit_code == 2
     assert re.search(r"^x\.yaml:1:10: error: problem .*nowhere\.yaml", result.stderr, re.M)
     assert re.search(r"^y\.yaml:1:10: error: problem .*nowhere\.yaml", result.stderr, re.M)
+
+
+# -- 11. honest credit: follow-through only where the step shows something ----------------------
+
+def _zero_is_right(sheet, key: str) -> bool:
+    """Whether 0 is the right answer for ``key`` (SPEC §4's rule, computed here)."""
+    return close(0.0, sheet.values[key], unit_of(sheet, key))
+
+
+@pytest.mark.parametrize("name", ["tanh-chain", "xor", "softmax"])
+def test_an_all_zeros_file_earns_only_the_steps_that_are_zero(tmp_path, name):
+    # it earned 17/27, 58/95 and 11/19 by follow-through from its own zeros
+    sheet = solve(load(name))
+    report = grade(sheet, write_answers(tmp_path / "z.yaml", name,
+                                        {s.key: "0" for s in sheet.steps}))
+    zero = {s.key for s in sheet.steps if _zero_is_right(sheet, s.key)}
+    assert report.score == len(zero) < 10
+    graded = items(report)
+    assert {k for k, i in graded.items() if i.earns_point} == zero
+    assert not [i for i in report.items if i.verdict == "follow_through"]
+    shows_nothing = [i for i in report.items if i.verdict == "uninformative"]
+    assert len(shows_nothing) >= 10 and all(i.because for i in shows_nothing)
+    assert all("shows nothing" in i.message for i in shows_nothing)
+
+
+def test_copied_weights_and_a_loss_from_y_0_earn_only_real_work(tanh, tmp_path):
+    # zeros, E = t² = 1, dE/dy = -2t = -2 and the given weights as the new ones: 24/27 before
+    values = {s.key: "0" for s in tanh.steps}
+    values.update({"E": "1", "dE/dy": "-2"})
+    for step in tanh.steps:
+        if step.kind == "update":
+            values[step.key] = show_given(tanh.givens[step.inputs[0]])
+    graded = items(grade(tanh, write_answers(tmp_path / "c.yaml", TANH, values)))
+    # E = (1 - 0)² and dE/dy = 2·(0 - 1) are real work from the student's y = 0
+    assert {k for k, i in graded.items() if i.verdict == "follow_through"} == {"E", "dE/dy"}
+    for step in tanh.steps:
+        item = graded[step.key]
+        if step.kind == "update" and tanh.givens[step.inputs[0]] != tanh.values[step.key]:
+            assert item.verdict == "uninformative", (step.key, item.verdict)
+    right = {s.key for s in tanh.steps if close(float(values[s.key]), tanh.values[s.key], 0.01)}
+    assert right == {"dE/du2", "new(u2)", "new(v1)"}  # 0, 0.5 and 0.9 are the sheet's numbers
+    assert sum(i.earned for i in graded.values()) == len(right) + 2 == 5
+
+
+def test_a_step_shows_nothing_only_where_every_mistake_gives_the_same_value(tanh):
+    from bptutor.tools.grading import telling_mistakes
+
+    grader = Grader(tanh)
+    by_key = {s.key: s for s in tanh.steps}
+    own = dict(tanh.values)
+    q = by_key["q"]
+    for z, expected in ((0.0, False), (-0.7, True)):  # tanh(0) = 0 whatever the slip
+        own["z(q)"] = z
+        assert grader.discriminates(q, own, q.compute(own, tanh.rounding), 0.01) is expected
+    update = by_key["new(w1)"]  # w1 - η·0 = w1: a copied weight shows nothing
+    own["dE/dw1"] = 0.0
+    assert not grader.discriminates(update, own, 0.2, 0.01)
+    own["dE/dw1"] = 0.24
+    assert grader.discriminates(update, own, update.compute(own, tanh.rounding), 0.01)
+    # the update's mistakes are made in its η·gradient term: w1 + η·g, w1 - 2η·g, ...
+    values = [0.2, 0.1, 0.24]
+    wrong = sorted(round(op.value(values, tanh.rounding), 6)
+                   for _, op in telling_mistakes(update.op))
+    assert wrong == sorted([0.224, 0.152, 0.188, -0.04, 0.1976])
+
+
+@pytest.mark.parametrize("policy, points", [("full", 1.0), ("half", 0.5), ("none", 0.0)])
+def test_the_follow_through_policy(tanh, tmp_path, policy, points):
+    _, written = _carry_forward(tanh, "z(q)", -0.70)
+    path = write_answers(tmp_path / "ft.yaml", TANH, written)
+    report = Grader(tanh, policy).grade(answers.load(path))
+    followed = [i for i in report.items if i.verdict == "follow_through"]
+    assert len(followed) >= 15
+    assert all(i.earned == points for i in followed)
+    others = sum(1 for i in report.items if i.verdict in ("correct", "accepted"))
+    assert report.score == others + points * len(followed)
+    assert report.max_score == 27 and (policy != "full" or report.score == 26)
+    result = check(path, "--follow-through", policy, "--format", "json")
+    assert json.loads(result.stdout)["files"][0]["score"] == report.score
+    if policy == "half":
+        assert all("½ point by the marking policy" in i.message for i in followed)
+
+
+def test_follow_through_says_the_inputs_differ_not_a_rounding_path(tanh, tmp_path):
+    # y = -0.95 from the student's wrong z(q) is also one unit from -0.94: the reason is the
+    # carried error, and the message says so
+    _, written = _carry_forward(tanh, "z(q)", -0.96)
+    graded = items(grade(tanh, write_answers(tmp_path / "ft.yaml", TANH, written)))
+    for key in ("y", "E", "dE/dy"):
+        assert graded[key].verdict == "follow_through", key
+        assert "your inputs differ from the sheet's" in graded[key].message
+        assert "one unit" not in graded[key].message and "exact" not in graded[key].message
+
+
+def test_a_rounding_path_carried_on_is_still_a_rounding_path(tanh, tmp_path):
+    # dE/dq = -1.13 (the exact value, accepted); dE/du1 from it is right from the student's own
+    # number: a rounding path, which earns the point whatever the follow-through policy
+    own = dict(tanh.values)
+    own["dE/dq"] = -1.13
+    by_key = {s.key: s for s in tanh.steps}
+    du1 = by_key["dE/du1"].compute(own, tanh.rounding)
+    assert not close(du1, tanh.values["dE/du1"], 0.01)
+    path = write_answers(tmp_path / "p.yaml", TANH, {"dE/dq": "-1.13",
+                                                     "dE/du1": tanh.rounding.show(du1)})
+    graded = items(Grader(tanh, "none").grade(answers.load(path)))
+    assert graded["dE/dq"].verdict == "accepted"
+    assert graded["dE/du1"].verdict == "accepted" and graded["dE/du1"].earned == 1
+    assert "rounding path" in graded["dE/du1"].message and graded["dE/du1"].because is None
+
+
+@pytest.mark.parametrize("text", ["-13.4", "-13.40", "-0.134"])
+def test_a_decimal_shift_is_diagnosed_on_the_number_as_written(tanh, tmp_path, text):
+    # dE/dv2 = -1.34 on the sheet, unrounded -1.3388 from the rounded inputs: shifting that
+    # and rounding again gives -13.39, which missed the student's -13.4
+    step = next(s for s in tanh.steps if s.key == "dE/dv2")
+    unrounded = step.op.value([tanh.values[k] for k in step.inputs], tanh.rounding)
+    assert tanh.values["dE/dv2"] == -1.34 and round(10 * unrounded, 2) == -13.39
+    item = items(grade(tanh, write_answers(tmp_path / "d.yaml", TANH, {"dE/dv2": text})))
+    assert (item["dE/dv2"].verdict, item["dE/dv2"].diagnosis) == ("wrong", "decimal_shift")
+
+
+def test_only_a_pass_the_problem_lacks_is_a_usage_error(tmp_path):
+    from bptutor.errors import OptionError
+
+    sheet = solve(load("softmax"))
+    path = write_answers(tmp_path / "s.yaml", "softmax", {"E": "1"})
+    with pytest.raises(OptionError, match="no update step"):
+        Grader(sheet).grade(answers.load(path), "update")
+    result = check(path, "--only", "update")  # it was 0/0 and exit 0
+    assert result.exit_code == 2
+    assert re.match(rf"{re.escape(str(path))}:1:10: error: --only update: the problem has no "
+                    "update step", result.stderr), result.stderr
+    fixed = check(path, "--only", "update", "--problem", "softmax")
+    assert fixed.exit_code == 2 and "no update step" in fixed.stderr and fixed.stdout == ""
+
+
+def test_sixty_thousand_unknown_keys_search_few_suggestions(tanh, tmp_path, monkeypatch):
+    # each unknown key ran a fuzzy search over the step keys: 60,000 of them took 28 s
+    import difflib
+
+    calls = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(difflib, "get_close_matches",
+                        lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    path = tmp_path / "many.yaml"
+    lines = [f"  dE/dw{i + 3}: 1" for i in range(60_000)]
+    path.write_text("problem: tanh-chain\nanswers:\n" + "\n".join(lines) + "\n  dE/dw1x: 1\n",
+                    encoding="utf-8")
+    report = grade(tanh, path)
+    unknown = [i for i in report.items if i.verdict == "unknown"]
+    assert len(unknown) == 60_001 and report.max_score == 27
+    assert len(calls) <= 200
+    assert unknown[0].message == "this problem has no step 'dE/dw3'; did you mean 'dE/dw2'?"
+    assert unknown[-1].message == "this problem has no step 'dE/dw1x'"  # past the limit

@@ -339,3 +339,16 @@ def test_a_step_the_students_numbers_leave_undefined_is_revealed_without_a_trace
     result = run("quiz", "logistic-regression", "--carry", "mine", input=lines("0", "-0.5", "1"))
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert "= undefined  from your numbers; the sheet has 0.693" in result.stdout
+
+
+def test_quiz_begins_with_the_numbers_it_asks_about():
+    """The issue: z(q) = u1·x1 + … = ? was asked with u and x nowhere on screen."""
+    _, text = quiz("quit")
+    intro = text[:text.index("(1/")]
+    for given in ("x1=1", "x2=0", "x3=1", "u1=0.2", "u2=0.5", "u3=-1", "t(y)=1", "η=0.1"):
+        assert given in intro, given
+    assert "q  ?" in intro and "-0.66" not in intro  # the diagram: no answer given away
+    _, backward = quiz("quit", only="backward")
+    intro = backward[:backward.index("(1/")]
+    assert "y=-0.94" in intro and "t(y)=1" in intro  # dE/dy = 2·(y - t) needs both
+    assert "dE/dy=" not in intro

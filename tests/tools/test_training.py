@@ -425,7 +425,10 @@ def test_check_refuses_a_layer_without_weights(run, tmp_path):
     answers = tmp_path / "a.yaml"
     answers.write_text("problem: scratch.yaml\nanswers:\n  z(h1)@1: 0\n")
     out = run("check", answers)
-    assert out.exit_code == 2 and "layer 1 has no weights" in out.stderr
+    # check names the place, not the named file's text (issue 14); solve shows the message
+    assert out.exit_code == 2 and "not a valid problem file (its first error is at line" \
+        in out.stderr
+    assert "layer 1 has no weights" in run("solve", tmp_path / "scratch.yaml").stderr
 
 
 def test_solve_does_not_import_numpy():

@@ -1,0 +1,173 @@
+"""check's views with hostile and honest files: escaped student text, formula-proof CSV,
+the problem each file was marked against everywhere, Gradescope's reveal, answers as written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from conftest import PROBLEMS
+
+from bptutor.views.check_view import csv_cell, json_text
+
+ESC_NAME = '"\\e[2J\\e[32mscore 27/27\\e[0m\\nfake: 27/27"'  # YAML escapes: ESC, newline
+
+
+@pytest.fixture
+def run():
+    """run(*args, env=…) -> the real command line's result, stdout and stderr apart."""
+    from typer.testing import CliRunner
+
+    from bptutor.cli import app
+
+    def invoke(*args: str, env: dict | None = None):
+        return CliRunner().invoke(app, [str(a) for a in args], env=env,
+                                  catch_exceptions=False)
+
+    return invoke
+
+
+def _write(folder, name: str, text: str):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def hostile(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "evil.yaml", f"problem: tanh-chain\nstudent: {ESC_NAME}\nanswers:\n"
+                                  '  z(q): -0.80\n  "q\\e[31m": "\\e[2Jx"\n  dE/dq: "1\\u202e2"\n')
+    _write(tmp_path, "formula.yaml", 'problem: tanh-chain\nstudent: "=HYPERLINK(\\"http://x\\")"\n'
+                                     "answers:\n  q: -0.66\n")
+    return tmp_path
+
+
+def test_no_control_character_reaches_the_terminal(run, hostile):
+    result = run("check", "evil.yaml", "formula.yaml")
+    for stream in (result.stdout, result.stderr):
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", stream)
+    assert "\\x1b[2J\\x1b[32mscore 27/27\\x1b[0m\\nfake: 27/27" in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("fake")]
+    assert "q\\x1b[31m" in result.stdout and "\\x1b[2Jx" in result.stdout
+    assert "1\\u202e2" in result.stdout
+
+
+def test_an_escaped_file_name_in_an_error(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "a\x1b[2J.yaml"
+    _write(tmp_path, name, "problem: tanh-chain\nanswers: [1\n")
+    result = run("check", name)
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and result.stderr.startswith("a\\x1b[2J.yaml:")
+
+
+def test_answers_are_shown_as_written(run, hostile):
+    result = run("check", "evil.yaml", env={"COLUMNS": "200"})
+    assert re.search(r"^z\(q\)\s+│\s+-0\.80\s+│\s+-0\.80\s+│ ✓ correct", result.stdout, re.M)
+
+
+def test_json_escapes_what_json_leaves_raw_and_keeps_the_data(run, hostile):
+    doc = {"student": "a\x9bb\u202ec\x1bd"}
+    text = json_text(doc)
+    assert "\x9b" not in text and "\u202e" not in text and "\x1b" not in text
+    assert json.loads(text) == doc
+    result = run("check", "evil.yaml", "-f", "json")
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", result.stdout)
+    [entry] = json.loads(result.stdout)["files"]
+    items = {item["key"]: item for item in entry["items"]}
+    assert items["q\x1b[31m"]["given"] == "\x1b[2Jx"  # the data itself is unchanged
+
+
+@pytest.mark.parametrize("cell, safe", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+cmd", "'+cmd"),
+    ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-0.5", "-0.5"), ("+3", "+3"), ("1e-3", "1e-3"), ("-.5", "-.5"), ("Ada", "Ada"),
+    ("27", "27"), ("", ""),
+])
+def test_csv_cells_cannot_be_formulas_but_numbers_stay_numbers(cell, safe):
+    assert csv_cell(cell) == safe
+
+
+def test_the_gradebook_neutralises_formulas(run, hostile):
+    result = run("check", "evil.yaml", "formula.yaml", "--csv", "grades.csv")
+    assert result.exit_code == 1
+    with open(hostile / "grades.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[1]["student"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["student"] == "\\x1b[2J\\x1b[32mscore 27/27\\x1b[0m\\nfake: 27/27"
+    assert (rows[1]["score"], rows[1]["max_score"], rows[1]["status"]) == ("1", "27", "marked")
+    assert rows[1]["problem"] == "tanh-chain" and len(rows[1]["sha256"]) == 12
+
+
+def test_every_view_says_what_a_file_was_marked_against_and_flags_another(run, tmp_path,
+                                                                           monkeypatch):
+    import hashlib
+
+    monkeypatch.chdir(tmp_path)
+    exam = tmp_path / "exam.yaml"
+    exam.write_bytes((PROBLEMS / "tanh-chain.yaml").read_bytes().replace(b"[[0.2, -5]]",
+                                                                         b"[[0.2, -4]]"))
+    digest = hashlib.sha256(exam.read_bytes()).hexdigest()[:12]
+    _write(tmp_path, "cem.yaml", "problem: exam.yaml\nstudent: Cem\nanswers:\n  q: -0.66\n")
+    _write(tmp_path, "bob.yaml", "problem: tanh-chain\nstudent: Bob\nanswers:\n  q: -0.66\n")
+    _write(tmp_path, "dan.yaml", "problem: tanh-chain\nstudent: Dan\nanswers: [\n")
+    files = ("cem.yaml", "bob.yaml", "dan.yaml")
+    rich = run("check", *files, "--problem", "exam.yaml", "--csv", "g.csv",
+               env={"COLUMNS": "200"})
+    assert rich.exit_code == 2  # dan's file could not be marked
+    assert rich.stdout.count(f"marked against exam.yaml (sha256 {digest})") == 2
+    assert "⚠ flagged: the file names another problem: tanh-chain (sha256" in rich.stdout
+    assert re.search(r"bob\.yaml\s+│ Bob\s+│\s+1/27 │ flagged: names another problem", rich.stdout)
+    assert re.search(r"dan\.yaml\s+│\s+│\s+— │ error", rich.stdout)
+    assert "1 file(s) name another problem" in rich.stdout
+    with open("g.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["file"], r["status"], r["problem"], r["sha256"]) for r in rows] == [
+        ("cem.yaml", "marked", "exam.yaml", digest), ("bob.yaml", "mismatch", "exam.yaml", digest),
+        ("dan.yaml", "error", "", "")]
+    doc = json.loads(run("check", *files, "-p", "exam.yaml", "-f", "json").stdout)
+    assert [(f["path"], f["status"]) for f in doc["files"]] == [
+        ("cem.yaml", "marked"), ("bob.yaml", "mismatch"), ("dan.yaml", "error")]
+    assert doc["files"][1]["problem"] == {"name": "exam.yaml", "sha256": digest}
+    assert doc["files"][1]["note"].startswith("the file names another problem: tanh-chain")
+    scope = json.loads(run("check", "bob.yaml", "-p", "exam.yaml", "-f", "gradescope").stdout)
+    assert scope["output"].startswith(f"marked against exam.yaml (sha256 {digest})\nflagged: ")
+    broken = run("check", "dan.yaml", "-f", "gradescope")
+    assert broken.exit_code == 2
+    assert json.loads(broken.stdout)["output"].startswith("not marked: dan.yaml:4:1: error:")
+
+
+def test_files_marked_against_different_problems_are_pointed_out(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  q: -0.66\n")
+    _write(tmp_path, "b.yaml", "problem: xor\nanswers:\n  E: 1\n")
+    result = run("check", "a.yaml", "b.yaml", env={"COLUMNS": "200"})
+    assert "⚠ the files were marked against different problems" in result.stdout
+
+
+def test_gradescope_reveals_as_much_as_asked(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  dE/dw1: -0.24\n")
+    outputs = {}
+    for reveal in ("verdict", "diagnosis", "answer"):
+        doc = json.loads(run("check", "a.yaml", "-f", "gradescope", "--reveal", reveal).stdout)
+        outputs[reveal] = {t["name"]: t["output"] for t in doc["tests"]}["dE/dw1"]
+    assert outputs["verdict"] == "wrong"
+    assert outputs["diagnosis"] == "wrong: the sign is flipped"
+    assert outputs["answer"] == ("wrong: the sign is flipped\nexpected 0.24\n"
+                                 "dE/dw1 = dE/dy·tanh′(z(y))·p1 = -3.88·(1 - (-0.94)²)·(-0.53) "
+                                 "= 0.24")
+
+
+def test_csv_dash_is_standard_output(run, tmp_path, monkeypatch):
+    # --csv - prints the gradebook: '-' is standard output for every writer
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  q: -0.66\n")
+    result = run("check", "a.yaml", "-f", "json", "--csv", "-")
+    assert not (tmp_path / "-").exists()
+    text = result.stdout[result.stdout.index("file,student"):]
+    assert list(csv.DictReader(io.StringIO(text)))[0]["q"] == "correct"
