@@ -596,8 +596,15 @@ def main() -> None:
     """The ``bptutor`` program: UTF-8 output whatever the locale, and a closed output pipe
     (``| head``) silenced rather than fatal, so files are still written and the exit code is
     the command's own."""
-    from bptutor.views.terminal import clamp_size_variables, utf8_output
+    from bptutor.views.terminal import clamp_size_variables, printable_error, utf8_output
 
     utf8_output()
     clamp_size_variables()
-    app()
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at exit: a full disk is then an error of ours
+    except BptutorError as exc:  # standard output could not be written
+        print(printable_error(exc), file=sys.stderr)
+        raise SystemExit(2) from None

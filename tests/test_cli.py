@@ -583,3 +583,15 @@ def test_a_problem_that_would_block_is_refused_at_once(tmp_path, named):
     assert [(f["path"], f["status"]) for f in files] == [("a.yaml", "error"), ("b.yaml", "marked")]
     also = _bptutor("check", "b.yaml", "--problem", "fifo.yaml", cwd=tmp_path, timeout=30)
     assert also.returncode == 2 and b"this is a FIFO" in also.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [["solve", "xor"], ["solve", "xor", "-f", "json"],
+                                  ["template", "xor"], ["list"], ["gradcheck", "tanh-chain"]])
+def test_a_full_disk_on_stdout_is_an_error_not_a_traceback(args):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "bptutor", *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("<stdout>:1:1: error: cannot write the output: No space left")
+    assert "Traceback" not in done.stderr

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from bptutor.errors import BptutorError
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -72,12 +74,16 @@ class PipeSafe:
         except BrokenPipeError:
             self._silence()
             return len(text)
+        except OSError as exc:  # a full disk, /dev/full: an error, not a traceback
+            raise _unwritable(exc) from None
 
     def flush(self) -> None:
         try:
             self._stream.flush()
         except BrokenPipeError:
             self._silence()
+        except OSError as exc:
+            raise _unwritable(exc) from None
 
     def _silence(self) -> None:
         self.closed_pipe = True
@@ -88,6 +94,11 @@ class PipeSafe:
             self._stream.flush()  # what was buffered goes to the null device
         except OSError:
             pass
+
+
+def _unwritable(exc: OSError) -> BptutorError:
+    return BptutorError("<stdout>", None, f"cannot write the output: {exc.strerror}",
+                        "the output goes to a file or device that is full or refuses it")
 
 
 def console(no_color: bool = False) -> Console:

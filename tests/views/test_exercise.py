@@ -9,20 +9,11 @@ import subprocess
 
 import pytest
 from conftest import PROBLEMS
+from test_diagram import poisoned  # one leak detector for both views
 
 from bptutor.files.problems import bundled_names, load
 from bptutor.sheet.worksheet import solve
 from bptutor.views import exercise
-
-SENTINEL = 987654.25  # where this shows, a computed value leaked
-
-
-def poisoned(sheet, keep=()):
-    for values in (sheet.values, sheet.exact):
-        for step in sheet.steps:
-            if step.key not in keep:
-                values[step.key] = SENTINEL
-    return sheet
 
 
 def renders(shown) -> dict[str, str]:
