@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -52,3 +53,21 @@ def write_file(path: str, text: str) -> None:
             out.write(text)
     except OSError as exc:
         raise BptutorError(path, None, f"cannot write the file: {exc.strerror}") from None
+
+
+# Characters a file must not send to a terminal: C0 and C1 controls and DEL (ESC sequences
+# clear a screen and paint a fake score; a newline forges a report line), bidirectional
+# overrides (they reorder what is shown) and the Unicode line separators.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                     "\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that could control a terminal shown escaped, as Python
+    writes it (ESC as \\x1b, a newline as \\n): what a student wrote is shown, never obeyed."""
+    return UNSAFE_CHARACTERS.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return repr(char)[1:-1] if char.isascii() or ord(char) < 0x100 else f"\\u{ord(char):04x}"

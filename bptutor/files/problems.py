@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bptutor.errors import BptutorError, Mark, clip
+from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, Mark, clip, printable
 from bptutor.files.yamlfile import Map, Node, Scalar, Seq, read
 from bptutor.model.activations import (
     ACTIVATION_ALIASES,
@@ -155,6 +155,17 @@ class Validator:
             return node.text
         raise self.fail(node, f"{what} must be text")
 
+    def prose(self, node: Node, what: str, lines: bool = False) -> str:
+        """Free text (a title, a source) that views print: a character that could control a
+        terminal (ESC, a newline in a title, a bidi override) is refused at its place."""
+        text = self.text(node, what)
+        harmless = "\t\n" if lines else "\t"  # a tab only moves the cursor on
+        unsafe = UNSAFE_CHARACTERS.search(text.translate({ord(c): None for c in harmless}))
+        if unsafe:
+            raise self.fail(node, f"the {what} holds the control character "
+                            f"U+{ord(unsafe.group()):04X}", f"a {what} is plain text")
+        return text
+
     def name(self, node: Node, what: str) -> str:
         return self.new_name(self.text(node, what), node.mark, what)
 
@@ -215,10 +226,11 @@ class Validator:
             problem = ("the format version is missing" if _absent(version)
                        else f"unsupported format version {_describe(version)}")
             raise self.fail(version, problem, "this bptutor reads 'bptutor: 1'")
-        title = Path(self.path).stem
+        title = printable(Path(self.path).stem)  # a file name can hold anything
         if "title" in top.items:
-            title = self.text(top.items["title"], "title")
-        source = self.text(top.items["source"], "source") if "source" in top.items else None
+            title = self.prose(top.items["title"], "title")
+        source = self.prose(top.items["source"], "source", lines=True) if "source" in top.items \
+            else None
         digits = None
         if not _absent(top.get("round")):
             digits = self.digits(top.items["round"])
@@ -539,9 +551,10 @@ class GraphValidator(Validator):
             problem = ("the format version is missing" if given is None
                        else f"unsupported format version {_describe(given)}")
             raise self.fail(version or top, problem, "this bptutor reads 'bptutor: 1'")
-        title = self.text(top.items["title"], "title") if "title" in top.items else Path(
-            self.path).stem
-        source = self.text(top.items["source"], "source") if "source" in top.items else None
+        title = self.prose(top.items["title"], "title") if "title" in top.items else printable(
+            Path(self.path).stem)
+        source = self.prose(top.items["source"], "source", lines=True) if "source" in top.items \
+            else None
         digits = None if _absent(top.get("round")) else self.digits(top.items["round"])
         places: dict[str, Mark] = {}
         inputs = self.graph_inputs(top, places)

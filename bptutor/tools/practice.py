@@ -18,7 +18,7 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bptutor.errors import BptutorError, clip
+from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, clip
 from bptutor.files.problem_writer import problem_text
 from bptutor.files.problems import Validator, load
 from bptutor.files.yamlfile import parse
@@ -388,6 +388,8 @@ def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
         SEED_RANGE)
     if seed < 0:
         raise UsageError("--seed must be 0 or more")
+    if options.title is not None and UNSAFE_CHARACTERS.search(options.title.replace("\t", "")):
+        raise UsageError("--title holds a control character: a title is plain text")
     options = replace(options, seed=seed)
     plan = like_plan(options, seed) if options.like is not None else fresh_plan(options, seed)
     source = source_line(options, plan, seed)

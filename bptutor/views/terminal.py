@@ -6,36 +6,17 @@ rich is imported inside each function, so a command that prints JSON never loads
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
-from bptutor.errors import BptutorError
+from bptutor.errors import BptutorError, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 Reader = Callable[[], "str | None"]
-
-# Characters a file must not send to a terminal: C0 and C1 controls and DEL (ESC sequences
-# clear a screen and paint a fake score; a newline forges a report line), bidirectional
-# overrides (they reorder what is shown) and the Unicode line separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-                     "\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` with every character that could control a terminal shown escaped, as Python
-    writes it (ESC as \\x1b, a newline as \\n): what a student wrote is shown, never obeyed."""
-    return _UNSAFE.sub(_escaped, text)
-
-
-def _escaped(match: re.Match[str]) -> str:
-    char = match.group()
-    return repr(char)[1:-1] if char.isascii() or ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
 
 def printable_error(error: object) -> str:
     """An error (``path:line:col: error: …`` and its hint line) with any text from a file

@@ -652,3 +652,28 @@ def test_alpha_belongs_to_leaky_relu(tmp_path, run):
                     "      weights: [[1]]\ninput: [1]\ntarget: [0]\n", encoding="utf-8")
     result = run("solve", path)
     assert_located(result.stderr, path, 8, 7, ["alpha applies to leaky_relu only"])
+
+
+# -- free text that views print ---------------------------------------------------------------
+
+@pytest.mark.parametrize("title, code", [('"evil \\e[2J\\e[32m27/27"', "U+001B"),
+                                         ('"one\\nforged line"', "U+000A"),
+                                         ('"abc\\u202edef"', "U+202E")])
+def test_a_title_that_would_control_the_terminal_is_refused(tmp_path, title, code):
+    fails_at(tmp_path, edit("title: tiny net", f"title: {title}"), 2, 8, code,
+             hint="a title is plain text")
+
+
+def test_a_source_may_span_lines_but_holds_no_escape(tmp_path):
+    lines = edit("title: tiny net", 'title: tiny net\nsource: "lecture 3,\\nslide 12"')
+    assert solves(tmp_path, lines)
+    fails_at(tmp_path, edit("title: tiny net", 'title: tiny net\nsource: "x\\e[2J"'), 3, 9,
+             "source holds the control character U+001B")
+
+
+def test_a_title_taken_from_a_file_name_is_shown_escaped(tmp_path):
+    path = tmp_path / "evil\x1b[2J.yaml"
+    path.write_text(BASE.replace("title: tiny net\n", ""), encoding="utf-8")
+    result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["title"] == "evil\\x1b[2J"

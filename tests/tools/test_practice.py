@@ -173,13 +173,20 @@ def test_switches_reach_the_file(tmp_path):
 
 
 @pytest.mark.parametrize("title", ["XOR: again #2", "yes", "true", "123", "-dash", "# hash",
-                                   'say "hi" \\ back', "tab\there", "line\u2028break", " lead"])
+                                   'say "hi" \\ back', "tab\there", " lead"])
 def test_any_title_reads_back_as_given(run, tmp_path, title):
     out = tmp_path / "p.yaml"
     assert run("new", "--seed", "1", "--title", title, "-o", out).exit_code == 0
     net = load(out)
     assert net.title == title
     assert shlex.split(net.source)[-4:] == ["--title", title, "--seed", "1"]
+
+
+@pytest.mark.parametrize("title", ["line\u2028break", "esc\x1b[2J", "new\nline"])
+def test_a_title_that_would_control_the_terminal_is_a_usage_error(run, tmp_path, title):
+    result = run("new", "--seed", "1", "--title", title, "-o", tmp_path / "p.yaml")
+    assert result.exit_code == 2 and "control character" in result.stderr
+    assert not (tmp_path / "p.yaml").exists()
 
 
 LIKE_ME = """\
