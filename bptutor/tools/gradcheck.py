@@ -109,8 +109,7 @@ def noise_bounds(loss: NetworkLoss | GraphLoss, eps: float, method: str,
                  sheet: Worksheet) -> np.ndarray:
     """Per example, how far roundoff alone can move a finite difference: E(w ± ε) each off
     by u·S, divided by the step (2ε central, h forward), times a safety factor."""
-    scale = (loss.roundoff_scale(sheet.exact) if isinstance(loss, GraphLoss)
-             else loss.roundoff_scale())
+    scale = loss.roundoff_scale(sheet.exact)
     per_loss = UNIT_ROUNDOFF * scale
     spread = 2 * per_loss / (2 * eps if method == "central" else eps)
     return NOISE_FACTOR * spread

@@ -10,7 +10,7 @@ step's own formula (its op tree) and recomputed — never looked up in a table.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -354,16 +354,9 @@ class Grader:
         """Whether the step, from the student's own inputs, tells right work from a known
         mistake: zeros make most steps 0 whatever is done with them, and a weight updated
         with a zero gradient is the weight copied."""
-        R = self.sheet.rounding
         values = [own[k] for k in step.inputs]
-        for _, op in telling_mistakes(step.op):
-            try:
-                wrong = R(op.value(values, R))
-            except (ArithmeticError, ValueError):
-                continue
-            if math.isfinite(wrong) and not self.close(wrong, recomputed, unit):
-                return True
-        return False
+        return any(not self.close(wrong, recomputed, unit) for _, wrong in
+                   mistaken_values(telling_mistakes(step.op), values, self.sheet.rounding))
 
     def recompute(self, step: Step, own: dict) -> float | None:
         """The step from the student's own numbers; None where they leave it undefined
@@ -376,15 +369,10 @@ class Grader:
 
     def diagnose(self, step: Step, given: float, own: dict, ref: float,
                  recomputed: float | None, unit: float) -> str | None:
-        R = self.sheet.rounding
         for values in (own, self.sheet.values):
             v = [values[k] for k in step.inputs]
-            for code, op in mistakes(step.op):
-                try:
-                    wrong = R(op.value(v, R))
-                except (ArithmeticError, ValueError):
-                    continue
-                if not math.isfinite(wrong) or self.close(wrong, ref, unit) or (
+            for code, wrong in mistaken_values(mistakes(step.op), v, self.sheet.rounding):
+                if self.close(wrong, ref, unit) or (
                         recomputed is not None and self.close(wrong, recomputed, unit)):
                     continue  # a "mistake" that changes nothing is no diagnosis
                 if self.close(given, wrong, unit):
@@ -447,6 +435,19 @@ def _points(points: float) -> str:
     return f"{points:g}" if points != 0.5 else "½"
 
 
+def mistaken_values(mistaken: Iterable[tuple[str, Mistaken]], values: Sequence[float],
+                    R: Rounding) -> Iterator[tuple[str, float]]:
+    """Each mistake's value from ``values``; one the numbers leave undefined (ln 0, an
+    overflow) is passed over, as it can explain no answer."""
+    for code, op in mistaken:
+        try:
+            wrong = R(op.value(values, R))
+        except (ArithmeticError, ValueError):
+            continue
+        if math.isfinite(wrong):
+            yield code, wrong
+
+
 def telling_mistakes(op) -> Iterator[tuple[str, Mistaken]]:
     """The mistakes that show whether a step's work was done: ``mistakes``, except that an
     update's are made in its η·gradient term (scaling the whole new weight is no mistake a
@@ -458,11 +459,6 @@ def telling_mistakes(op) -> Iterator[tuple[str, Mistaken]]:
     for code, factor in (("factor2", 2.0), ("factor2", 0.5), ("decimal_shift", 10.0),
                          ("decimal_shift", 0.1)):
         yield code, _Leaf(op.inputs, lambda v, f=factor: v[0] - f * v[1] * v[2])
-
-
-def grade(answers: AnswersFile, sheet: Worksheet, only: str | None = None,
-          follow_through: str = "full") -> Report:
-    return Grader(sheet, follow_through).grade(answers, only)
 
 
 class Graders:

@@ -148,11 +148,13 @@ class NetworkLoss:
                     delta = backward_through(layers[k - 1], delta @ params[w].reshape(shape), a, z)
         return grad
 
-    def roundoff_scale(self) -> np.ndarray:
+    def roundoff_scale(self, exact: object = None) -> np.ndarray:
         """Per example, the size S of the sums float64 forms on its way to E, weighted by how
         much E moves with each: E's own roundoff is about u·S (running error analysis, first
         order). Each z adds u·Σ|w·a| + |b| times |dE/dz|, each activation u·|a| times |dE/da|,
-        and the loss its own terms: |E|, and for a loss read through logs of z, |t|·|z|."""
+        and the loss its own terms: |E|, and for a loss read through logs of z, |t|·|z|.
+        ``exact`` (the sheet's values) is what a graph's scale needs; a network's forward pass
+        has all it needs, so it is ignored here: one signature for gradcheck to call."""
         params = self.base[None, :]
         passes = [(z[0], a[0]) for z, a in self.forward(params)]
         layers, net = self.net.layers, self.net

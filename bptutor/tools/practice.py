@@ -10,7 +10,6 @@ big network, see ``MAX_WORK``) we give up with a UsageError.
 
 from __future__ import annotations
 
-import difflib
 import math
 import random
 import re
@@ -20,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, clip
 from bptutor.files.problem_writer import problem_text
-from bptutor.files.problems import Validator, load
+from bptutor.files.problems import Validator, _suggest, load
 from bptutor.files.yamlfile import parse
 from bptutor.model import keys
 from bptutor.model.activations import (
@@ -137,8 +136,8 @@ def parse_activations(text: str, layers: int) -> list[str]:
     names = [ACTIVATION_ALIASES.get(n, n) for n in text.replace(" ", "").split(",")]
     for name in names:
         if name not in ACTIVATIONS:
-            close = difflib.get_close_matches(name, [*ACTIVATIONS, *ACTIVATION_ALIASES], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = _suggest(name, [*ACTIVATIONS, *ACTIVATION_ALIASES])
+            hint = f" ({close})" if close else ""
             raise UsageError(f"unknown activation {clip(name)!r}{hint}; choose from "
                              + ", ".join(ACTIVATIONS))
     if len(names) == 1:
@@ -153,8 +152,8 @@ def check_loss(loss: str, output: str) -> None:
     """A loss the output activation can be scored with (the loss's own rule, which the
     problem loader applies too)."""
     if loss not in LOSSES:
-        close = difflib.get_close_matches(loss, LOSSES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = _suggest(loss, LOSSES)
+        hint = f" ({close})" if close else ""
         raise UsageError(f"unknown loss {clip(loss)!r}{hint}; choose from " + ", ".join(LOSSES))
     scorer = LOSS_FUNCTIONS[loss]
     if not scorer.accepts([ACTIVATION_FUNCTIONS[output]]):

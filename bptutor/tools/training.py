@@ -137,10 +137,12 @@ class Model:
         return self.loss.gradient(params, rows)
 
 
-def initial_parameters(net: Network, rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+def initial_parameters(net: Network, rng: np.random.Generator,
+                       loss: NetworkLoss | None = None) -> tuple[np.ndarray, list[int]]:
     """The file's weights and biases; a layer without weights draws them uniformly from
-    ±1/√fan_in (fan_in = units of the layer before), layer by layer, row by row."""
-    loss = NetworkLoss(net)
+    ±1/√fan_in (fan_in = units of the layer before), layer by layer, row by row. ``loss``:
+    the net's NetworkLoss where the caller has one (building it walks every weight)."""
+    loss = loss or NetworkLoss(net)
     params, drawn = loss.base.copy(), []
     for layer, (w, _, shape) in zip(net.layers, loss.layout):
         if not layer.weights_given:
@@ -150,9 +152,10 @@ def initial_parameters(net: Network, rng: np.random.Generator) -> tuple[np.ndarr
     return params, drawn
 
 
-def with_parameters(net: Network, params: np.ndarray) -> Network:
+def with_parameters(net: Network, params: np.ndarray,
+                    loss: NetworkLoss | None = None) -> Network:
     """A copy of ``net`` with these weights and biases (NetworkLoss's layout)."""
-    layout = NetworkLoss(net).layout
+    layout = (loss or NetworkLoss(net)).layout
     layers = []
     for layer, (w, b, shape) in zip(net.layers, layout):
         rows = params[w].reshape(shape).tolist()
@@ -168,8 +171,8 @@ def train(net: Network, settings: Settings,
     """Run the epochs; stop early when the loss or a weight stops being finite."""
     _check_size(net)
     rng = np.random.default_rng(settings.seed)
-    params, drawn = initial_parameters(net, rng)
     model, rate = Model(net), settings.rate(net)
+    params, drawn = initial_parameters(net, rng, model.loss)
     losses = [float(model.losses(params).sum())]
     if not math.isfinite(losses[0]):
         raise net.error("loss", "E cannot be computed with the starting weights (a log meets 0, "
@@ -190,10 +193,10 @@ def train(net: Network, settings: Settings,
             if on_epoch:
                 on_epoch(epoch, losses[-1])
         seconds = time.perf_counter() - start
-        trained = with_parameters(net, params)
+        trained = with_parameters(net, params, model.loss)
         result = Result(trained, params, settings, rate, losses, seconds, drawn, diverged)
         result.penalty = float(settings.l2 / 2 * (params[model.is_weight] ** 2).sum())
-        result.predictions, result.hidden = inspect(trained, params)
+        result.predictions, result.hidden = inspect(trained, params, model.loss)
     return result
 
 
@@ -222,9 +225,10 @@ def _check_size(net: Network) -> None:
                         "use fewer examples or a smaller network")
 
 
-def inspect(net: Network, params: np.ndarray) -> tuple[list[Prediction], list[HiddenUnit]]:
+def inspect(net: Network, params: np.ndarray, loss: NetworkLoss | None = None
+            ) -> tuple[list[Prediction], list[HiddenUnit]]:
     """Every example's prediction, and every hidden neuron's activation on every example."""
-    loss = NetworkLoss(net)
+    loss = loss or NetworkLoss(net)
     passes = [a[0] for _, a in loss.forward(params[None, :])]
     inputs = [e.inputs for e in net.examples]
     out_layer = net.layers[-1]

@@ -19,7 +19,6 @@ from bptutor.tools.quiz import Marked, QuizSession, Reply
 
 # The summary's rows, in order (a computation graph has forward and backward only).
 KINDS = ("forward", "loss", "backward", "update")
-MODES = ("watch", "practise")
 
 
 @dataclass(frozen=True)

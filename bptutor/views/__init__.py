@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bptutor.sheet.ops import Step
-from bptutor.sheet.worksheet import Worksheet, notation_summary, selected
+if TYPE_CHECKING:  # the sheet loads when a view needs it: main() imports views.terminal
+    from bptutor.sheet.ops import Step
+    from bptutor.sheet.worksheet import Worksheet
 
 SECTION_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass",
                   "update": "Update"}
@@ -38,15 +40,22 @@ class Line:
 
 
 def lines(sheet: Worksheet, only: str | None = None) -> Iterator[Line]:
-    from bptutor.model.rounding import show_exact
+    from bptutor.sheet.worksheet import selected
 
     for step in selected(sheet, only):
-        value, exact = sheet.values[step.key], sheet.exact[step.key]
-        shown = sheet.rounding.show(value)
-        exact_shown = None
-        if sheet.rounding.digits is not None and abs(value - exact) > 1e-12:
-            exact_shown = show_exact(exact)
-        yield Line(step, step.formula, sheet.substituted(step), value, exact, shown, exact_shown)
+        yield line(sheet, step)
+
+
+def line(sheet: Worksheet, step: Step) -> Line:
+    """One step as every view shows it: formula, numbers substituted, value, exact value."""
+    from bptutor.model.rounding import show_exact
+
+    value, exact = sheet.values[step.key], sheet.exact[step.key]
+    exact_shown = None
+    if sheet.rounding.digits is not None and abs(value - exact) > 1e-12:
+        exact_shown = show_exact(exact)
+    return Line(step, step.formula, sheet.substituted(step), value, exact,
+                sheet.rounding.show(value), exact_shown)
 
 
 def heading(step: Step, examples: int) -> str:
@@ -58,6 +67,8 @@ def heading(step: Step, examples: int) -> str:
 
 
 def settings(sheet: Worksheet) -> str:
+    from bptutor.sheet.worksheet import notation_summary
+
     digits = sheet.rounding.digits
     rounding = (f"rounded to {digits} decimal{'s' * (digits != 1)} after every step"
                 if digits is not None else "exact (no rounding)")

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -261,11 +261,16 @@ def _tasks_grid(tasks: list[Task]) -> Table:
 def plain(exercise: Exercise, width: int = 100, diagram: bool = True,
           tasks: bool = True) -> str:
     """The terminal view as plain text (``show -o FILE``, the template's comments)."""
+    return _text(renderable(exercise, diagram, tasks), width) + "\n"
+
+
+def _text(shown: RenderableType, width: int) -> str:
+    """A renderable as plain text, no trailing spaces, no blank lines around it."""
     console = Console(width=width, file=io.StringIO(), record=True, no_color=True,
-                      color_system=None, highlight=False, emoji=False, soft_wrap=False)
-    console.print(renderable(exercise, diagram, tasks))
+                      color_system=None, highlight=False, emoji=False)
+    console.print(shown)
     text = console.export_text(styles=False)
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
 # -- markdown --------------------------------------------------------------------------------
@@ -305,10 +310,7 @@ def markdown(exercise: Exercise) -> str:
 def _diagram_text(exercise: Exercise, width: int = 100) -> str:
     from bptutor.views.diagram import NetworkDiagram
 
-    console = Console(width=width, file=io.StringIO(), record=True, no_color=True,
-                      color_system=None, highlight=False, emoji=False)
-    console.print(NetworkDiagram(exercise.sheet, known=exercise.known))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines()).strip("\n")
+    return _text(NetworkDiagram(exercise.sheet, known=exercise.known), width)
 
 
 # -- LaTeX -----------------------------------------------------------------------------------
@@ -328,9 +330,8 @@ def latex(exercise: Exercise) -> str:
         out.append(rf"\item {tex.escape(fact.label)}: {body}" if fact.label else rf"\item {body}")
     out += [r"\end{itemize}", "", r"\section*{Given}"]
     for given in exercise.givens:
-        pairs = [(k, v) for k, v in given.items]
         out += [rf"\noindent {tex.escape(given.label.capitalize())}:",
-                *tex.environment("gather*", tex.packed(math, pairs)), ""]
+                *tex.environment("gather*", tex.packed(math, given.items)), ""]
     if exercise.examples is not None:
         out += _latex_examples(math, exercise.examples)
     out += _latex_diagram(exercise, math)

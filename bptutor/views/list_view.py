@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich loads for the table only: `list -f json` never needs it
+    from rich.console import Console
 
 Row = tuple[str, str, str]  # name, title, source
 
@@ -19,6 +19,10 @@ def catalogue_json(rows: list[Row]) -> str:
 
 def print_catalogue(console: Console, rows: list[Row]) -> None:
     """Name and title, the source dimmed below; how to run one goes to stderr."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("title and source")

@@ -187,35 +187,29 @@ class TutorApp(App[None]):
     def watching(self) -> bool:
         return self.session.asked is None
 
-    def action_next(self) -> None:
+    def _move(self, move: Callable[[], object]) -> None:
+        """Navigation, while watching (in practise the keys belong to the answer box)."""
         if self.watching():
-            self.session.next()
+            move()
             self.show()
+
+    def action_next(self) -> None:
+        self._move(self.session.next)
 
     def action_previous(self) -> None:
-        if self.watching():
-            self.session.previous()
-            self.show()
+        self._move(self.session.previous)
 
     def action_next_section(self) -> None:
-        if self.watching():
-            self.session.next_section()
-            self.show()
+        self._move(self.session.next_section)
 
     def action_previous_section(self) -> None:
-        if self.watching():
-            self.session.previous_section()
-            self.show()
+        self._move(self.session.previous_section)
 
     def action_first(self) -> None:
-        if self.watching():
-            self.session.first()
-            self.show()
+        self._move(self.session.first)
 
     def action_end(self) -> None:
-        if self.watching():
-            self.session.end()
-            self.show()
+        self._move(self.session.end)
 
     def action_exact(self) -> None:
         self.session.toggle_exact()

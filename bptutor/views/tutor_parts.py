@@ -18,13 +18,12 @@ from rich.text import Text
 from bptutor.model import keys
 from bptutor.model.expression import write
 from bptutor.model.problem import as_graph, as_network
-from bptutor.model.rounding import show_exact
 from bptutor.sheet.ops import Step
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.tools.grading import Item
 from bptutor.tools.quiz import Hint, Marked, Reveal, Unreadable
 from bptutor.tools.tutor import Section, TutorSession
-from bptutor.views import KIND_STYLE, settings
+from bptutor.views import KIND_STYLE, line, settings
 from bptutor.views.check_view import VERDICT_STYLE
 from bptutor.views.diagram import NetworkDiagram
 
@@ -84,10 +83,6 @@ class Row:
         return out
 
 
-def _row(head: str, items: list[Text], indent: int) -> Row:
-    return Row(head, items, indent)
-
-
 def _listed(sheet: Worksheet, names: list[str], marked: Collection[str],
             what: str) -> list[Text]:
     """The numbers of a group by name, or only those read where the group is big."""
@@ -131,22 +126,22 @@ def network_exercise(sheet: Worksheet, marked: Collection[str],
     if len(net.examples) > 1:
         out += _examples_table(sheet, marked, focus)
     else:
-        out.append(_row("inputs", _listed(sheet, net.inputs, marked, "values"), 8))
-        out.append(_row("targets", [_number(sheet, t, t, marked)
+        out.append(Row("inputs", _listed(sheet, net.inputs, marked, "values"), 8))
+        out.append(Row("targets", [_number(sheet, t, t, marked)
                                     for t in map(keys.target, net.outputs)], 8))
     for layer in net.layers:
         names = sorted({a.name for a in layer.activations})
         out.append(Text(f"layer {layer.index} · {' '.join(names)}", style="bold dim"))
         given = sum(layer.weight_names, []) + (layer.bias_names or [])
         if len(given) > MAX_LISTED:
-            out.append(_row("", _listed(sheet, given, marked, "weights and biases"), 2))
+            out.append(Row("", _listed(sheet, given, marked, "weights and biases"), 2))
             continue
         biases: list[str | None] = (list(layer.bias_names) if layer.bias_names
                                     else [None] * len(layer.neurons))
         width = max(map(cell_len, layer.neurons)) + 3
         for neuron, row, bias in zip(layer.neurons, layer.weight_names, biases):
             names_in = [*row, *([bias] if bias else [])]
-            out.append(_row(f"  {neuron}", [_number(sheet, n, n, marked) for n in names_in],
+            out.append(Row(f"  {neuron}", [_number(sheet, n, n, marked) for n in names_in],
                             width))
     return out
 
@@ -155,7 +150,7 @@ def graph_exercise(sheet: Worksheet, marked: Collection[str],
                    focus: int | None) -> list[Text | Row]:
     graph = as_graph(sheet.network)
     given = [_number(sheet, n, n, marked) for n in graph.inputs]
-    out: list[Text | Row] = [_row("inputs", given, 7), Text("compute", style="bold dim")]
+    out: list[Text | Row] = [Row("inputs", given, 7), Text("compute", style="bold dim")]
     for name, expr in graph.nodes.items():
         read = name in marked
         out.append(Text(f" {MARK if read else ' '}", style="bold")
@@ -196,7 +191,7 @@ def exercise(sheet: Worksheet, marked: Collection[str] = (),
     if net.learning_rate is not None:
         extra.append(_number(sheet, keys.RATE, "η", marked))
     if extra:
-        lines.append(_row("loss" if net.kind == "network" else "update", extra, 5))
+        lines.append(Row("loss" if net.kind == "network" else "update", extra, 5))
     return Exercise(lines)
 
 
@@ -244,18 +239,16 @@ def _tag(step: Step) -> Text:
 def worked(sheet: Worksheet, step: Step, exact: bool) -> Text:
     """key = formula, = numbers substituted, = value (exact beside it), a line each."""
     colour = KIND_STYLE[step.kind][1]
-    value, true = sheet.values[step.key], sheet.exact[step.key]
-    shown = sheet.rounding.show(value)
+    shown = line(sheet, step)
     head = _tag(step)
     pad = " " * (cell_len(head.plain) + 1)
     text = head + Text(f" = {step.formula}")
-    substituted = sheet.substituted(step)
-    if substituted not in (shown, step.formula):
-        text.append(f"\n{pad}= {substituted}")
+    if shown.substituted not in (shown.shown, step.formula):
+        text.append(f"\n{pad}= {shown.substituted}")
     text.append(f"\n{pad}= ")
-    text.append(shown, style=f"bold {colour}")
-    if exact and sheet.rounding.digits is not None and abs(value - true) > 1e-12:
-        text.append(f"    exact {show_exact(true)}", style="dim")
+    text.append(shown.shown, style=f"bold {colour}")
+    if exact and shown.exact_shown:
+        text.append(f"    exact {shown.exact_shown}", style="dim")
     return text
 
 
