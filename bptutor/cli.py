@@ -182,8 +182,9 @@ def solve(
         raise typer.BadParameter("--save-svg and --save-html need two different files")
     diagram = not no_diagram and only is None  # the whole net belongs with the whole sheet
     with user_errors():
-        refuse_overwrite(save_svg, force, _inputs(problem))
-        refuse_overwrite(save_html, force, _inputs(problem))
+        inputs = _inputs(problem)
+        refuse_overwrite(save_svg, force, inputs)
+        refuse_overwrite(save_html, force, inputs)
         sheet = _worksheet(problem, round_, exact, notation)
     if step:
         from bptutor.views import keypress, rich_view, terminal
@@ -197,7 +198,7 @@ def solve(
 
         with user_errors():
             export.save(sheet, only, diagram, no_color, save_svg, save_html, force,
-                        _inputs(problem))
+                        inputs)
 
 
 @app.command(epilog="Examples:\n\n- bptutor show tanh-chain\n- "
@@ -223,7 +224,7 @@ def show(
     from bptutor.views import formats
 
     with user_errors():
-        refuse_overwrite(output, force)
+        refuse_overwrite(output, force, _inputs(problem))  # never the problem itself
         sheet = _worksheet(problem, round_, exact, notation)
         formats.SHOW[fmt](sheet, only, output, force, no_color)
 
@@ -494,10 +495,11 @@ def new(
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
                       title=title, seed=seed)
     with user_errors():
-        refuse_overwrite(output, force, _inputs(like))
+        inputs = _inputs(like)
+        refuse_overwrite(output, force, inputs)
         made = new_problem(options, "<bptutor new>" if to_stdout(output) else str(output))
         write_output(output, made.text, force, then=f"try 'bptutor solve {output}'",
-                     inputs=_inputs(like))
+                     inputs=inputs)
 
 
 @app.command(epilog="Examples:\n\n- bptutor draw tanh-chain | dot -Tsvg > net.svg\n- "
@@ -521,9 +523,10 @@ def draw(
     from bptutor.views import formats
 
     with user_errors():
-        refuse_overwrite(output, force, _inputs(problem))
+        inputs = _inputs(problem)
+        refuse_overwrite(output, force, inputs)
         text = formats.DRAW[fmt](_worksheet(problem, round_, exact, notation), example)
-        write_output(output, text, force, inputs=_inputs(problem))
+        write_output(output, text, force, inputs=inputs)
 
 
 @app.command(epilog="Examples:\n\n- bptutor train xor\n- "
@@ -576,7 +579,8 @@ def train(
     with user_errors():
         settings = training.checked_settings(epochs, mode, batch_size, learning_rate, momentum,
                                              l2, seed, shuffle)
-        refuse_overwrite(save, force, _inputs(problem))
+        inputs = _inputs(problem)
+        refuse_overwrite(save, force, inputs)
         network = as_network(load(problem, untrained=True))  # a graph is refused there
         with epoch_progress(epochs) as on_epoch:
             result = training.train(network, settings, on_epoch)
@@ -589,7 +593,7 @@ def train(
     if save is not None:
         with user_errors():
             write_output(save, training.saved_problem(result, problem), force,
-                         then=f"try 'bptutor solve {save}'", inputs=_inputs(problem))
+                         then=f"try 'bptutor solve {save}'", inputs=inputs)
 
 
 def main() -> None:

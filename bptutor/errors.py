@@ -46,15 +46,6 @@ def clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write_file(path: str, text: str) -> None:
-    """Write a file the user asked for; a failure is an error about that path, not a crash."""
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as out:  # \n on every system
-            out.write(text)
-    except OSError as exc:
-        raise BptutorError(path, None, f"cannot write the file: {exc.strerror}") from None
-
-
 # Characters a file must not send to a terminal: C0 and C1 controls and DEL (ESC sequences
 # clear a screen and paint a fake score; a newline forges a report line), bidirectional
 # overrides (they reorder what is shown) and the Unicode line separators.

@@ -595,3 +595,13 @@ def test_a_full_disk_on_stdout_is_an_error_not_a_traceback(args):
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("<stdout>:1:1: error: cannot write the output: No space left")
     assert "Traceback" not in done.stderr
+
+
+def test_show_never_overwrites_its_problem_even_with_force(run, tmp_path):
+    problem = tmp_path / "p.yaml"
+    problem.write_text((PROBLEMS / "tanh-chain.yaml").read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    before = problem.read_bytes()
+    result = run("show", problem, "-f", "markdown", "-o", problem, "--force")
+    assert result.exit_code == 2
+    assert problem.read_bytes() == before

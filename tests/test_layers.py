@@ -3,7 +3,7 @@
 bptutor is built in layers. A module imports only from its own layer and the layers below it;
 data flows files → model → sheet → tools → views → command line:
 
-    0  errors    bptutor/errors.py: BptutorError, Mark, clip, write_file
+    0  errors    bptutor/errors.py: BptutorError, Mark, clip, printable
     1  model     bptutor/model/: networks, graphs, activations, losses, rounding, expressions
     2  files     bptutor/files/: reading, validating and writing problem and answers files
     3  sheet     bptutor/sheet/: the worksheet's steps (ops), solving, step selection by pass

@@ -241,12 +241,12 @@ def _read_regular(path: Path, limit: int) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def load_problem(sheet: AnswersFile):
-    """The problem an answers file names. Every error about it is reported at the answers
-    file's ``problem:`` line, without quoting the problem file (it may be any file the
-    student named: its contents are not theirs to see)."""
-    return load_named_problem(problem_ref(sheet.problem, (sheet.path, sheet.problem_mark)),
-                              (sheet.path, sheet.problem_mark))
+def load_problem(sheet: AnswersFile, ref: ProblemRef | None = None):
+    """The problem an answers file names (``ref``: already found and fingerprinted). Every
+    error about it is reported at the answers file's ``problem:`` line, without quoting the
+    problem file (it may be any file the student named: its contents are not theirs to see)."""
+    where = (sheet.path, sheet.problem_mark)
+    return load_named_problem(ref or problem_ref(sheet.problem, where), where)
 
 
 def load_named_problem(ref: ProblemRef, where: tuple[str, Mark] | None = None):

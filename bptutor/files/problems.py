@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, Mark, clip, printable
-from bptutor.files.yamlfile import Map, Node, Scalar, Seq, read
+from bptutor.files.yamlfile import Map, Node, Scalar, Seq, parse, read_text
 from bptutor.model.activations import (
     ACTIVATION_ALIASES,
     ACTIVATION_FUNCTIONS,
@@ -94,13 +94,14 @@ def load(name: str | Path, untrained: bool = False) -> Network | Graph:
     """A network, or with ``kind: graph`` a computation graph. ``untrained``: layers may
     leave out their weights (only ``bptutor train`` allows it)."""
     path = locate(str(name))
-    root = read(path)
+    text = read_text(path)
+    root = parse(text, str(path))
     graph_kind = _graph_kind(root)
     if graph_kind is not None:
         if untrained:
             raise BptutorError(str(path), graph_kind.mark, "a computation graph has no "
                                "weights to train", "this command needs a network problem")
-        return GraphValidator(str(path)).graph(root)
+        return GraphValidator(str(path), text).graph(root)
     return Validator(str(path), untrained).network(root)
 
 
@@ -518,10 +519,6 @@ def _given(node: Node | None) -> Node | None:
 _GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output")
 
 
-def is_graph(root: Node) -> bool:
-    return _graph_kind(root) is not None
-
-
 def _graph_kind(root: Node) -> Scalar | None:
     """The ``kind: graph`` node of a computation graph's file, else None."""
     kind = root.get("kind") if isinstance(root, Map) else None
@@ -532,7 +529,10 @@ class GraphValidator(Validator):
     """The checks of a ``kind: graph`` file; names are identifiers such as a, x1, dot."""
 
     reserved: dict[str, str] = {}  # no E in a graph: its loss is the output node
-    _lines: list[str] | None  # the file's lines, read once by source_lines (None: unreadable)
+
+    def __init__(self, path: str, text: str):
+        super().__init__(path)
+        self._lines = re.split(r"\r\n|\r|\n", text)  # the text load() read: never read twice
 
     def graph(self, root: Node) -> Graph:
         top = self.mapping(root, "a problem file")
@@ -644,13 +644,7 @@ class GraphValidator(Validator):
 
         return at
 
-    def source_lines(self) -> list[str] | None:
-        if not hasattr(self, "_lines"):
-            try:
-                text = Path(self.path).read_text(encoding="utf-8-sig")
-                self._lines = re.split(r"\r\n|\r|\n", text)
-            except (OSError, UnicodeDecodeError):
-                self._lines = None
+    def source_lines(self) -> list[str]:
         return self._lines
 
 

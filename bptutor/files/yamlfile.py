@@ -244,6 +244,11 @@ def _wait_for_writer(fd: int, seconds: float = 2.0) -> None:
 
 def read(path: Path | str, finite: bool = True) -> Node:
     """Read and parse a file; missing, unreadable, binary or oversized files are errors."""
+    return parse(read_text(path), str(path), finite)
+
+
+def read_text(path: Path | str) -> str:
+    """A file's text, read once (a FIFO can be read only once); the errors of ``read``."""
     name = str(path)
     try:
         with _open_without_waiting(path) as stream:  # no more than the limit: /dev/zero
@@ -265,4 +270,4 @@ def read(path: Path | str, finite: bool = True) -> Node:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BptutorError(name, Mark(line, 1), "the file is not UTF-8 text") from None
-    return parse(text, name, finite)
+    return text

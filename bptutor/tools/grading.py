@@ -478,7 +478,7 @@ class Graders:
         grader = self._by_problem.get(key) if key else None
         if grader is None:
             ref = problem_ref(answers.problem, (answers.path, answers.problem_mark))
-            grader = Grader(solve_sheet(load_problem(answers)), self.follow_through, ref)
+            grader = Grader(solve_sheet(load_problem(answers, ref)), self.follow_through, ref)
             if key:
                 self._by_problem[key] = grader
         return grader

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
 
 import pytest
-from conftest import assert_located
+from conftest import PROBLEMS, assert_located
 from typer.testing import CliRunner
 
 from bptutor.cli import app
@@ -677,3 +678,20 @@ def test_a_title_taken_from_a_file_name_is_shown_escaped(tmp_path):
     result = CliRunner().invoke(app, ["solve", str(path), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["title"] == "evil\\x1b[2J"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_graph_problem_through_a_pipe_with_a_writer_loads(tmp_path):
+    """A graph's error places come from the text already read: a FIFO is read only once."""
+    fifo = tmp_path / "graph.fifo"
+    os.mkfifo(fifo)
+    text = (PROBLEMS / "graph-logistic.yaml").read_text(encoding="utf-8")
+    writer = subprocess.Popen([sys.executable, "-c", f"open({str(fifo)!r}, 'w').write("
+                               f"open({str(PROBLEMS / 'graph-logistic.yaml')!r}).read())"])
+    try:
+        done = subprocess.run([sys.executable, "-m", "bptutor", "solve", str(fifo), "-f", "json"],
+                              capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    finally:
+        writer.kill()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"] in text

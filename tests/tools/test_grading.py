@@ -907,9 +907,9 @@ def test_one_grader_per_resolved_problem_path(tmp_path, monkeypatch):
     loads = []
     real_load = grading.load_problem
 
-    def counted(sheet):
+    def counted(sheet, ref=None):
         loads.append(sheet.problem)
-        return real_load(sheet)
+        return real_load(sheet, ref)
 
     monkeypatch.setattr(grading, "load_problem", counted)
     graders = grading.Graders()
