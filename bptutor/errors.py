@@ -53,6 +53,13 @@ UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u202
                      "\u202a-\u202e\u2066-\u2069]")
 
 
+def control_character(text: str, allowed: str = "\t") -> str | None:
+    """The first character of ``text`` that could control a terminal, but those ``allowed``
+    (a tab only moves the cursor on); None when there is none."""
+    found = UNSAFE_CHARACTERS.search(text.translate(dict.fromkeys(map(ord, allowed))))
+    return found.group() if found else None
+
+
 def printable(text: str) -> str:
     """``text`` with every character that could control a terminal shown escaped, as Python
     writes it (ESC as \\x1b, a newline as \\n): what a student wrote is shown, never obeyed."""

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, Mark, clip, printable
+from bptutor.errors import BptutorError, Mark, clip, control_character, printable
 from bptutor.files.yamlfile import Map, Node, Scalar, Seq, parse, read_text
 from bptutor.model.activations import (
     ACTIVATION_ALIASES,
@@ -160,12 +160,19 @@ class Validator:
         """Free text (a title, a source) that views print: a character that could control a
         terminal (ESC, a newline in a title, a bidi override) is refused at its place."""
         text = self.text(node, what)
-        harmless = "\t\n" if lines else "\t"  # a tab only moves the cursor on
-        unsafe = UNSAFE_CHARACTERS.search(text.translate({ord(c): None for c in harmless}))
+        unsafe = control_character(text, "\t\n" if lines else "\t")
         if unsafe:
-            raise self.fail(node, f"the {what} holds the control character "
-                            f"U+{ord(unsafe.group()):04X}", f"a {what} is plain text")
+            raise self.fail(node, f"the {what} holds the control character U+{ord(unsafe):04X}",
+                            f"a {what} is plain text")
         return text
+
+    def title_and_source(self, top: Map) -> tuple[str, str | None]:
+        """The title (else the file's name, shown escaped: it can hold anything) and source."""
+        items = top.items
+        title = (self.prose(items["title"], "title") if "title" in items
+                 else printable(Path(self.path).stem))
+        source = self.prose(items["source"], "source", lines=True) if "source" in items else None
+        return title, source
 
     def name(self, node: Node, what: str) -> str:
         return self.new_name(self.text(node, what), node.mark, what)
@@ -227,11 +234,7 @@ class Validator:
             problem = ("the format version is missing" if _absent(version)
                        else f"unsupported format version {_describe(version)}")
             raise self.fail(version, problem, "this bptutor reads 'bptutor: 1'")
-        title = printable(Path(self.path).stem)  # a file name can hold anything
-        if "title" in top.items:
-            title = self.prose(top.items["title"], "title")
-        source = self.prose(top.items["source"], "source", lines=True) if "source" in top.items \
-            else None
+        title, source = self.title_and_source(top)
         digits = None
         if not _absent(top.get("round")):
             digits = self.digits(top.items["round"])
@@ -551,10 +554,7 @@ class GraphValidator(Validator):
             problem = ("the format version is missing" if given is None
                        else f"unsupported format version {_describe(given)}")
             raise self.fail(version or top, problem, "this bptutor reads 'bptutor: 1'")
-        title = self.prose(top.items["title"], "title") if "title" in top.items else printable(
-            Path(self.path).stem)
-        source = self.prose(top.items["source"], "source", lines=True) if "source" in top.items \
-            else None
+        title, source = self.title_and_source(top)
         digits = None if _absent(top.get("round")) else self.digits(top.items["round"])
         places: dict[str, Mark] = {}
         inputs = self.graph_inputs(top, places)

@@ -17,7 +17,7 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bptutor.errors import UNSAFE_CHARACTERS, BptutorError, clip
+from bptutor.errors import BptutorError, clip, control_character
 from bptutor.files.problem_writer import problem_text
 from bptutor.files.problems import Validator, _suggest, load
 from bptutor.files.yamlfile import parse
@@ -387,7 +387,7 @@ def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
         SEED_RANGE)
     if seed < 0:
         raise UsageError("--seed must be 0 or more")
-    if options.title is not None and UNSAFE_CHARACTERS.search(options.title.replace("\t", "")):
+    if options.title is not None and control_character(options.title):
         raise UsageError("--title holds a control character: a title is plain text")
     options = replace(options, seed=seed)
     plan = like_plan(options, seed) if options.like is not None else fresh_plan(options, seed)
