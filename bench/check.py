@@ -3,12 +3,16 @@
 Run from the repository root:  python bench/check.py
 Prints the time to read and grade every file in-process (one problem solved once), the time
 PyYAML alone takes to load the same files (pure-Python SafeLoader and libyaml's CSafeLoader),
-the ratios (target ≤ 2), and the wall time of the whole `bptutor check` command.
+the ratios (target ≤ 2), and the wall time of the whole `bptutor check` command; then the
+CPU time of the whole ``check -f json`` process against CSafeLoader's (target ≤ 2), its peak
+memory at 10,000 files (a fresh child's RUSAGE_CHILDREN; target ≤ 100 MiB), and the smaller
+costs (--csv, the missing-term diagnosis, "did you mean") per item at a size and at 10× it.
 """
 
 from __future__ import annotations
 
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,12 +33,12 @@ FILES = 1000
 PROBLEM = ROOT / "problems" / "tanh-chain.yaml"
 
 
-def write_files(folder: Path) -> list[Path]:
+def write_files(folder: Path, count: int = FILES) -> list[Path]:
     """Answers files as a class would hand them in: mostly right, some slips."""
     sheet = solve(load(PROBLEM))
     rng = random.Random(7)
     paths = []
-    for n in range(FILES):
+    for n in range(count):
         lines = [f"problem: {PROBLEM}", f"student: student{n}", "answers:"]
         for step in sheet.steps:
             value = sheet.values[step.key]
@@ -53,13 +57,120 @@ def write_files(folder: Path) -> list[Path]:
     return paths
 
 
-def best_of(runs: int, fn) -> float:
+def best_of(runs: int, fn, clock=time.perf_counter) -> float:
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
+
+
+# -- check -f json: the whole command, and its memory -------------------------------------------
+
+def command(paths: list[Path]) -> list[str]:
+    return [sys.executable, "-m", "bptutor", "check", *map(str, paths), "-f", "json"]
+
+
+def child_cpu(argv: list[str]) -> float:
+    """CPU seconds (user + system) of one whole command, its output discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def peak_mib(argv: list[str]) -> float:
+    """Peak resident memory of one command: a fresh child runs it and reads the largest of
+    its children (RUSAGE_CHILDREN), so no earlier run of this script counts."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    return int(out) / 1024  # Linux gives KiB
+
+
+MEMORY_FILES = 10_000
+
+
+# -- the smaller costs: per-item cost at 10× the size ------------------------------------------
+
+def per_item(sizes: tuple[int, int], run) -> tuple[float, float]:
+    """Seconds per item of ``run(size)`` (best of 3) at each size."""
+    return tuple(min(_timed(run, size) for _ in range(3)) / size  # type: ignore[return-value]
+                 for size in sizes)
+
+
+def _timed(run, size: int) -> float:
+    prepared = run(size)
+    start = time.process_time()
+    prepared()
+    return time.process_time() - start
+
+
+def gradebook(keys: int):
+    """--csv of 10 files of ``keys`` steps each (per item: a key)."""
+    from bptutor.tools.grading import Item, Report
+    from bptutor.views.check_view import gradebook_csv
+
+    reports = [Report(f"a{n}.yaml", None, None,  # type: ignore[arg-type]
+                      [Item(f"dE/dw{i}", 0.5, 0.5, 0.5, "correct") for i in range(keys)])
+               for n in range(10)]
+    return lambda: gradebook_csv(reports)  # type: ignore[arg-type]
+
+
+def left_out(terms: int, rebuilt: bool = False):
+    """The mistakes of one wrong sum of ``terms`` products w·x (per item: a term)."""
+    from bptutor.model.rounding import Rounding
+    from bptutor.sheet.ops import Product, Ref, Sum
+    from bptutor.tools import grading
+
+    rng = random.Random(terms)
+    op = Sum([Product([Ref(f"w{i}", f"w{i}"), Ref(f"x{i}", f"x{i}")]) for i in range(terms)])
+    values = [round(rng.uniform(-1, 1), 2) for _ in op.inputs]
+    few = grading._FEW_INPUTS
+
+    def run():
+        grading._FEW_INPUTS = 10**9 if rebuilt else few
+        try:
+            for _ in grading.mistaken_values(grading.mistakes(op), values, Rounding(2)):
+                pass
+        finally:
+            grading._FEW_INPUTS = few
+    return run
+
+
+def nearest(steps: int, old: bool = False):
+    """"Did you mean" for 50 mistyped keys against ``steps`` keys of a sheet's forms (per
+    item: a step key searched)."""
+    import difflib
+
+    from bptutor.tools.grading import NearestKey
+
+    keys = [f"{form}W{k}[{i},{j}]{close}" for k in (1, 2) for i in range(1, steps // 200 + 2)
+            for j in range(1, 51) for form, close in (("", ""), ("dE/d", ""), ("new(", ")"))]
+    keys = keys[:steps]
+    rng = random.Random(5)
+    words = [k[:-1] + "x" for k in rng.sample(keys, 50)]
+    if old:
+        return lambda: [difflib.get_close_matches(w, keys, n=1, cutoff=0.5) for w in words]
+    return lambda: list(map(NearestKey(keys), words))  # the index made once per sheet
+
+
+def smaller_costs() -> None:
+    print("smaller costs: time per item at a size and at 10× it (linear: ratio about 1)")
+    for label, run, sizes in (
+            ("check --csv, per key", gradebook, (1_000, 10_000)),
+            ("missing-term diagnosis, per term", left_out, (200, 2_000)),
+            ("  the same, each sum rebuilt (before)", lambda n: left_out(n, True), (200, 2_000)),
+            ("did you mean (50 words), per step key", nearest, (1_000, 10_000)),
+            ("  the same, difflib on every key (before)", lambda n: nearest(n, True),
+             (1_000, 10_000))):
+        small, large = per_item(sizes, run)
+        print(f"  {label:<42} {small * 1e6:8.2f} µs at {sizes[0]:>6,}  {large * 1e6:8.2f} µs "
+              f"at {sizes[1]:>6,}  ratio {large / small:5.2f}")
 
 
 def main() -> None:
@@ -80,10 +191,12 @@ def main() -> None:
         ours = best_of(3, grade_all)
         pure = best_of(3, pyyaml(yaml.SafeLoader))
         fast = best_of(3, pyyaml(getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        fast_cpu = best_of(3, pyyaml(getattr(yaml, "CSafeLoader", yaml.SafeLoader)),
+                           time.process_time)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bptutor", "check", *map(str, paths), "-f", "json"],
-                       capture_output=True, check=False)
+        subprocess.run(command(paths), capture_output=True, check=False)
         wall = time.perf_counter() - start
+        json_cpu = min(child_cpu(command(paths)) for _ in range(3))
 
     print(f"{FILES} answers files, {len(solve(load(PROBLEM)).steps)} steps each (tanh-chain)")
     print(f"  read + grade (in process)          {ours:7.3f} s   {ours / FILES * 1e3:6.2f} ms/file")
@@ -91,6 +204,13 @@ def main() -> None:
     print(f"  PyYAML CSafeLoader (libyaml)       {fast:7.3f} s   ratio {ours / fast:5.2f}")
     print(f"  bptutor check … -f json (wall)     {wall:7.3f} s")
     print("target: ratio ≤ 2 against PyYAML loading the same files")
+    ratio = json_cpu / fast_cpu
+    print(f"  bptutor check … -f json (CPU)      {json_cpu:7.3f} s   ratio {ratio:5.2f} against "
+          f"CSafeLoader's CPU {fast_cpu:.3f} s (target ≤ 2; the whole process)")
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = peak_mib(command(write_files(Path(tmp), MEMORY_FILES)))
+    print(f"  check -f json of {MEMORY_FILES:,} files: peak RSS {peak:6.1f} MiB (target ≤ 100)")
+    smaller_costs()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """gradcheck's false alarms on right gradients, and the planted errors it still catches.
 
-2,000 random networks with saturated units (tests/tools/saturated.py), their worksheet
+2,000 random networks with saturated units (tests/tools/saturated.py), their exact
 gradients right to the last digits. Prints how many networks the lecture's relative
 thresholds alone would FAIL (the old verdict) and how many the noise-aware verdict fails
 (target: 0), then the mutation test: every gradient scaled by 1.001, counted where that

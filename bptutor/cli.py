@@ -127,7 +127,8 @@ RoundOpt = Annotated[int | None, typer.Option(
 ExactOpt = Annotated[bool, typer.Option("--exact", help="No rounding anywhere.")]
 NotationOpt = Annotated[str | None, typer.Option(
     click_type=LazyChoice("bptutor.model.network", "NOTATIONS"),
-    help="activation: dE/d(neuron) with σ′ inline; delta: δ = dE/dz. Overrides the file.",
+    help="activation: dE/d(neuron) with σ′ inline; delta: δ = dE/dz; delta_rule: "
+         "δ = −dE/dz, Δw = η·δ·a. Overrides the file.",
     show_default=False)]
 OnlyOpt = Annotated[str | None, typer.Option(
     click_type=LazyChoice("bptutor.sheet.worksheet", "ONLY"),
@@ -297,13 +298,14 @@ def check(
         refuse_overwrite(csv_path, force, inputs)
         marker = Marker(only, problem, follow_through)  # a bad --problem: before any file
     view = formats.CHECK[fmt](reveal, no_color)
-    marking = mark_files(files, on_each=view.each, marker=marker)
+    book = check_view.Gradebook()
+    marking = mark_files(files, marker=marker, keep=view.keeps,
+                         on_each=view.each if csv_path is None else book.add_and(view.each))
     view.end(marking)
     if csv_path is not None:
-        marked_against = [r.problem.path for r in marking.reports if r.problem]
         with user_errors():
-            write_output(csv_path, check_view.gradebook_csv(marking.outcomes), force,
-                         announce=False, inputs=[*inputs, *marked_against])
+            write_output(csv_path, book.text(), force, announce=False,
+                         inputs=[*inputs, *book.problems])
     raise typer.Exit(marking.exit_code)
 
 
@@ -459,7 +461,7 @@ def new(
         help="Layer sizes, inputs first, e.g. 3-2-1 (default: 2-2-1).", show_default=False)] = None,
     activation: Annotated[str | None, typer.Option(
         help="One for all layers, or one per layer, e.g. tanh or relu,sigmoid "
-             "(default: sigmoid).",
+             "(default: sigmoid); any activation a problem file takes, elu and gelu too.",
         show_default=False)] = None,
     loss: Annotated[str | None, typer.Option(
         help="squared_error, half_squared_error, mean_squared_error, binary_cross_entropy "
@@ -472,14 +474,20 @@ def new(
     bias: Annotated[bool | None, typer.Option(
         "--bias/--no-bias", help="Biases in every layer (default: --bias).",
         show_default=False)] = None,
+    threshold: Annotated[bool, typer.Option(
+        "--threshold", help="Thresholds θ in place of biases: z = Σ w·a − θ.")] = False,
+    notation: Annotated[str | None, typer.Option(
+        help="activation, delta or delta_rule: how the backward pass is written "
+             "(default: activation, or the --like file's).", show_default=False)] = None,
     learning_rate: Annotated[float | None, typer.Option(
         help="η of the update step (default: 0.5).", show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(
         help="Same seed and options, same file (default: a random seed, written in the "
              "file's source line).", show_default=False)] = None,
     like: Annotated[str | None, typer.Option(
-        help="Same structure as this problem file or bundled problem, new numbers "
-             "(combines with --round, --learning-rate, --title, --seed).",
+        help="Same structure and conventions as this problem file or bundled problem, "
+             "new numbers (combines with --round, --notation, --learning-rate, --title, "
+             "--seed).",
         show_default=False)] = None,
     title: Annotated[str | None, typer.Option(help="The problem's title.",
                                               show_default=False)] = None,
@@ -493,7 +501,7 @@ def new(
 
     options = Options(shape=shape, activation=activation, loss=loss, round=round_,
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
-                      title=title, seed=seed)
+                      title=title, seed=seed, notation=notation, threshold=threshold)
     with user_errors():
         inputs = _inputs(like)
         refuse_overwrite(output, force, inputs)

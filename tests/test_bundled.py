@@ -18,7 +18,7 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../bptutor/schema/problem.schema.
 
 # Problems whose numbers (some or all) were chosen by us, not taken from a slide.
 CHOSEN = ["delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
-          "word2vec", "graph-logistic"]
+          "word2vec", "graph-logistic", "delta-rule-lecture", "graph-upstream-update"]
 
 FORMATS = ["json", "markdown", "rich"]
 NOTATIONS = ["activation", "delta"]
@@ -45,7 +45,9 @@ def close(a: float, b: float, tol: float = 1e-12) -> bool:
 def test_all_problems_are_bundled():
     expected = {"tanh-chain", "relu-sigmoid", "logistic-regression", "softmax", "word2vec",
                 "delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
-                "graph-c-a-2b", "graph-logistic", "graph-sigmoid-exp", "graph-reuse"}
+                "graph-c-a-2b", "graph-logistic", "graph-sigmoid-exp", "graph-reuse",
+                # SPEC §6 dialects (tests/test_conventions.py checks their published numbers)
+                "han-kamber", "negnevitsky-xor", "mazur-shared-bias", "delta-rule-lecture"}
     assert expected <= set(NAMES)
     for path in GRAPHS:
         assert yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] == "graph"
@@ -73,7 +75,9 @@ def test_graphs_solve_in_every_format(run, path, fmt):
         if fmt == "json":
             doc = json.loads(result.stdout)
             assert doc["title"] == title and doc["notation"] == "graph" and doc["steps"]
-            assert {step["kind"] for step in doc["steps"]} == {"node", "gradient"}
+            kinds = {step["kind"] for step in doc["steps"]}  # update: SPEC §6 parameters
+            assert kinds - {"update"} == {"node", "gradient"}
+            assert ("update" in kinds) == ("parameters" in path.read_text(encoding="utf-8"))
         else:
             assert title.split()[0] in result.stdout
 

@@ -108,10 +108,10 @@ def test_a_64_32_10_network_with_five_examples_is_fine_and_six_are_refused(tmp_p
 def test_count_steps_is_the_worksheets_length(name, notation, update_biases):
     net = load(name)
     net.update_biases = update_biases
-    one, single, total = count_steps(net)
+    one, single, total = count_steps(net, notation)  # the delta rule writes no dE/dw
     assert total == len(build_steps(net, notation)[0])
     net.examples = net.examples[:1]
-    assert (count_steps(net)[1], single) == (len(build_steps(net, notation)[0]),) * 2
+    assert (count_steps(net, notation)[1], single) == (len(build_steps(net, notation)[0]),) * 2
 
 
 # -- numerics -------------------------------------------------------------------------------
@@ -206,14 +206,19 @@ def test_saturated_sigmoid_rounded_is_a_located_ln_zero(tmp_path, run):
                    hint="check the targets and the output activations")
 
 
-@pytest.mark.parametrize("notation, key", [("activation", "dE/dy"), ("delta", "dE/dz(y)")])
-def test_a_thousand_against_the_target_is_a_located_overflow(tmp_path, run, notation, key):
-    # ∂E/∂y = 1/(1 - σ(1000)) = 1 + e^1000 has no float; the delta sheet multiplies it by σ′
+def test_a_thousand_against_the_target_is_a_located_overflow(tmp_path, run):
+    # ∂E/∂y = 1/(1 - σ(1000)) = 1 + e^1000 has no float
     path = tmp_path / "p.yaml"
     path.write_text(net_text("sigmoid", "binary_cross_entropy", 1000, 0))
-    result = run("solve", path, "--exact", "--notation", notation)
+    result = run("solve", path, "--exact", "--notation", "activation")
     assert result.exit_code == 2
-    assert_located(result.stderr, path, 2, 1, [f"{key} is too large to compute with"])
+    assert_located(result.stderr, path, 2, 1, ["dE/dy is too large to compute with"])
+    # on paper (SPEC §3) 1 + e^1000 is a number: the delta sheet multiplies it by
+    # σ′ = σ(1000)·σ(−1000) and gets dE/dz = y − t = 1, which floats could not reach
+    result = run("solve", path, "--exact", "--notation", "delta", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    steps = {s["key"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["dE/dz(y)"]["exact"] == pytest.approx(1.0, rel=1e-15)
 
 
 def test_softmax_binary_cross_entropy_gradient_near_saturation():

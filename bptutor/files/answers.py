@@ -35,11 +35,15 @@ class Answer:
     key_mark: Mark | None = None  # where the key is written
 
 
+_EXPONENT = re.compile("[eE]")
+_MANTISSA = re.compile(r"\d*(?:\.\d*)?")
+
+
 def significant_figures(text: str) -> int | None:
     """How many significant figures a decimal number was written with (0.060 has 2)."""
     text = text.strip().translate(_MINUS).lstrip("+-")
-    mantissa = re.split(r"[eE]", text)[0]
-    if not re.fullmatch(r"\d*(?:\.\d*)?", mantissa) or not any(c.isdigit() for c in mantissa):
+    mantissa = _EXPONENT.split(text, 1)[0]
+    if not _MANTISSA.fullmatch(mantissa) or mantissa in ("", "."):  # digits and one point
         return None
     digits = mantissa.replace(".", "").lstrip("0")
     if "." not in mantissa:
@@ -66,7 +70,8 @@ class AnswersFile:
             if key in out.answers:
                 raise BptutorError(self.path, answer.key_mark or answer.mark,
                                    f"{written!r} answers {key!r} a second time")
-            out.answers[key] = replace(answer, key=key)
+            # an answer is never changed once read: one already keyed so is shared
+            out.answers[key] = answer if key == answer.key else replace(answer, key=key)
         return out
 
 

@@ -11,13 +11,45 @@ import re
 import textwrap
 
 from bptutor.files.schema import schema_modeline
-from bptutor.model.activations import DEFAULT_ALPHA
-from bptutor.model.network import Layer, Network, default_bias_names, default_weight_names
-from bptutor.model.rounding import show_given
+from bptutor.model.network import (
+    SHOW_STEPS,
+    Layer,
+    Network,
+    default_bias_names,
+    default_threshold_names,
+    default_weight_names,
+)
+from bptutor.model.rounding import Precision, Rounding, show_given
 
 WIDTH = 100  # a flow list longer than this is written one row per line, as word2vec.yaml is
 
 _TYPED = re.compile(r"[-+.0-9eE]+|true|false|null|~", re.I)
+
+
+def round_lines(rounding: int | Rounding) -> list[str]:
+    """``round: d``, or the long form of SPEC §6 with only what differs from the defaults."""
+    if isinstance(rounding, int):
+        return [f"round: {rounding}"]
+    if rounding.short and rounding.digits is not None and not rounding.kinds:
+        return [f"round: {rounding.digits}"]
+    lines = ["round:"]
+    if rounding.significant is not None:
+        lines.append(f"  significant: {rounding.significant}")
+    else:
+        lines.append(f"  decimals: {rounding.digits}")
+    if not rounding.carry:
+        lines.append("  carry: false")
+    if rounding.ties != "half_up":
+        lines.append(f"  ties: {rounding.ties}")
+    if rounding.kinds:
+        lines.append("  kinds: {" + ", ".join(f"{kind}: {_places(p)}"
+                                               for kind, p in rounding.kinds) + "}")
+    return lines
+
+
+def _places(precision: Precision) -> str:
+    return f"{{significant: {precision.places}}}" if precision.significant \
+        else str(precision.places)
 
 
 def problem_text(net: Network, source: str | None, modeline: bool = True) -> str:
@@ -27,7 +59,7 @@ def problem_text(net: Network, source: str | None, modeline: bool = True) -> str
     if source:
         lines += _source(source)
     if net.round is not None:
-        lines.append(f"round: {net.round}")
+        lines += round_lines(net.round)
     lines += [f"notation: {net.notation}", f"loss: {net.loss.name}", "network:",
               f"  inputs: {names(net.inputs)}", "  layers:"]
     for layer in net.layers:
@@ -42,6 +74,10 @@ def problem_text(net: Network, source: str | None, modeline: bool = True) -> str
         lines.append(f"learning_rate: {show_given(net.learning_rate)}")
     if not net.update_biases and any(layer.bias for layer in net.layers):
         lines.append("update_biases: false")
+    if net.batch != "sum":
+        lines.append(f"batch: {net.batch}")
+    if net.show:  # in the SPEC's order, whatever order the file gave
+        lines.append(f"show: {flow([step for step in SHOW_STEPS if step in net.show])}")
     return "\n".join(lines) + "\n"
 
 
@@ -49,19 +85,24 @@ def _layer(layer: Layer) -> list[str]:
     acts = [a.name for a in layer.activations]
     lines = [f"    - neurons: {names(layer.neurons)}",
              f"      activation: {acts[0] if len(set(acts)) == 1 else flow(acts)}"]
-    if any(a.function.takes_alpha for a in layer.activations) \
-            and layer.activations[0].alpha != DEFAULT_ALPHA:
-        lines.append(f"      alpha: {show_given(layer.activations[0].alpha)}")
+    taker = next((a for a in layer.activations if a.function.takes_alpha), None)
+    if taker is not None and taker.alpha != taker.function.default_alpha:  # elu's is 1
+        lines.append(f"      alpha: {show_given(taker.alpha)}")
     lines += rows("weights", [[show_given(w) for w in row] for row in layer.weights])
     n, width = len(layer.neurons), len(layer.weights[0])
     if layer.weight_names != default_weight_names(layer.index, n, width):
         lines += rows("weight_names", [[name(w) for w in row] for row in layer.weight_names])
     if layer.bias is not None:
-        lines.append(f"      bias: {numbers(layer.bias)}")
+        word = "threshold" if layer.threshold else "bias"
+        shared = n > 1 and layer.bias_names is not None and len(set(layer.bias_names)) == 1
+        # one name the layer shares holds one number (SPEC §6)
+        lines.append(f"      {word}: "
+                     f"{show_given(layer.bias[0]) if shared else numbers(layer.bias)}")
         # the loader and `new` name every bias they set; without names the defaults read back
-        if layer.bias_names is not None \
-                and layer.bias_names != default_bias_names(layer.index, n):
-            lines.append(f"      bias_names: {names(layer.bias_names)}")
+        defaults = default_threshold_names if layer.threshold else default_bias_names
+        if layer.bias_names is not None and layer.bias_names != defaults(layer.index, n):
+            written = name(layer.bias_names[0]) if shared else names(layer.bias_names)
+            lines.append(f"      {word}_names: {written}")
     return lines
 
 

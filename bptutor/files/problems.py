@@ -20,28 +20,33 @@ from bptutor.model.activations import (
     ACTIVATION_ALIASES,
     ACTIVATION_FUNCTIONS,
     ACTIVATIONS,
-    DEFAULT_ALPHA,
     Activation,
 )
 from bptutor.model.graph import Graph
 from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from bptutor.model.network import (
+    BATCH_MODES,
     NOTATIONS,
+    SHOW_STEPS,
     Example,
     Layer,
     Network,
     default_bias_names,
+    default_threshold_names,
     default_weight_names,
+    error_scale,
 )
+from bptutor.model.rounding import KINDS as ROUNDED_KINDS
+from bptutor.model.rounding import MAX_PLACES, TIES, Precision, Rounding
 
 if TYPE_CHECKING:
     from bptutor.model.expression import Expr
 
 _NAME = re.compile(r"[^\W\d][\w\[\],.']*")
 _TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", "network",
-             "input", "target", "examples", "learning_rate", "update_biases")
+             "input", "target", "examples", "learning_rate", "update_biases", "batch", "show")
 _LAYER_KEYS = ("neurons", "activation", "alpha", "weights", "weight_names", "bias",
-               "bias_names")
+               "bias_names", "threshold", "threshold_names")
 # weights `train` may draw: two 10,000-neuron layers (10^8) would take gigabytes
 MAX_DRAWN_WEIGHTS = 2_000_000
 MAX_GRAPH_NODES = 20_000  # a worksheet step for each and a gradient for each: 40,000 steps
@@ -118,6 +123,11 @@ class Validator:
         self.untrained = untrained  # layers may leave out weights, to be drawn by training
         self.drawn = 0  # weights left out so far, for MAX_DRAWN_WEIGHTS
         self.names: dict[str, Mark] = {}
+        # weights and biases by name, for shared parameters (SPEC §6): is it a bias, its value
+        # and where it is first named
+        self.parameters: dict[str, tuple[bool, float, Mark]] = {}
+        self.parameter_places: dict[str, list[Mark]] = {}  # every place a parameter is named
+        self.checked: dict[str, int] = {}  # places whose value is checked, per name
 
     def fail(self, node: Node | Mark | None, message: str, hint: str | None = None):
         mark = node if isinstance(node, Mark) or node is None else node.mark
@@ -274,9 +284,31 @@ class Validator:
             if not (isinstance(node, Scalar) and isinstance(node.value, bool)):
                 raise self.fail(node, "update_biases must be true or false")
             update_biases = node.value
+        batch = self.choice(top.items["batch"], BATCH_MODES, "batch") \
+            if "batch" in top.items else "sum"
+        show = self.show(top, loss, layers[-1])
         marks = {key: top.key_marks[key] for key in top.items}
         return Network(self.path, title, source, digits, notation, loss, inputs, layers,
-                       examples, rate, update_biases, marks)
+                       examples, rate, update_biases, batch=batch, show=show, marks=marks)
+
+    def show(self, top: Map, loss: Loss, out: Layer) -> frozenset[str]:
+        """The extra steps ``show:`` asks for (SPEC §6): a list of SHOW_STEPS, or one."""
+        node = _given(top.get("show"))
+        if node is None:
+            return frozenset()
+        items = [node] if isinstance(node, Scalar) else self.sequence(node, "show").items
+        chosen = set()
+        for item in items:
+            step = self.choice(item, SHOW_STEPS, "show step")
+            if step == "output_error" and not (loss.matches_softmax if out.softmax
+                                               else error_scale(loss, 1) is not None):
+                raise self.fail(item, f"output_error (e = t - y) is no factor of the output "
+                                f"error derivative with {loss.name}"
+                                + (" on a softmax layer" if out.softmax else ""),
+                                "it applies to the squared-error losses on elementwise "
+                                "outputs, and to cross_entropy on a softmax output layer")
+            chosen.add(step)
+        return frozenset(chosen)
 
     def check_outputs(self, loss: Loss, loss_node: Node, out: Layer) -> None:
         """The loss can score these output activations (the rule `bptutor new` uses too)."""
@@ -289,12 +321,75 @@ class Validator:
                         f"{loss.because}: change the output layer's activation, or choose "
                         "another loss")
 
-    def digits(self, node: Node) -> int:
-        if not (isinstance(node, Scalar) and isinstance(node.value, int)
-                and not isinstance(node.value, bool) and 0 <= node.value <= 12):
+    def digits(self, node: Node) -> int | Rounding:
+        """``round``: d decimals (SPEC §3), or the long form of SPEC §6."""
+        if isinstance(node, Map):
+            return self.long_rounding(node)
+        places = self.whole(node, 0)
+        if places is None:
             raise self.fail(node, "round must be a whole number of decimals from 0 to 12",
-                            "leave it out (or write 'round: null') to compute exactly")
-        return node.value
+                            "leave it out (or write 'round: null') to compute exactly; the "
+                            "long form is a mapping such as {decimals: 3, kinds: {delta: 4}}")
+        return places
+
+    @staticmethod
+    def whole(node: Node, low: int) -> int | None:
+        """A whole number from ``low`` to 12, else None."""
+        if (isinstance(node, Scalar) and isinstance(node.value, int)
+                and not isinstance(node.value, bool) and low <= node.value <= MAX_PLACES):
+            return node.value
+        return None
+
+    def round_places(self, node: Node, significant: bool, what: str) -> Precision:
+        """A number of decimals (0 to 12) or of significant figures (1 to 12)."""
+        low = 1 if significant else 0
+        places = self.whole(node, low)
+        if places is None:
+            unit = "significant figures" if significant else "decimals"
+            raise self.fail(node, f"{what} must be a whole number of {unit} from {low} to "
+                            f"{MAX_PLACES}")
+        return Precision(places, significant)
+
+    def long_rounding(self, node: Map) -> Rounding:
+        """{decimals | significant, carry, ties, kinds} (SPEC §6)."""
+        self.check_keys(node, ("decimals", "significant", "carry", "ties", "kinds"), "round")
+        chosen = [key for key in ("decimals", "significant") if key in node.items]
+        if len(chosen) != 1:
+            where = node.key_marks["significant"] if chosen else node.mark
+            raise self.fail(where, "round gives decimals or significant, not both" if chosen
+                            else "round needs decimals or significant",
+                            "e.g. round: {decimals: 3} or round: {significant: 4}")
+        default = self.round_places(node.items[chosen[0]], chosen[0] == "significant",
+                              f"round {chosen[0]}")
+        carry = True
+        if "carry" in node.items:
+            flag = node.items["carry"]
+            if not (isinstance(flag, Scalar) and isinstance(flag.value, bool)):
+                raise self.fail(flag, "carry must be true or false",
+                                "true: later steps use the rounded values; false: rounding "
+                                "for display only")
+            carry = flag.value
+        ties = self.choice(node.items["ties"], TIES, "ties") if "ties" in node.items \
+            else "half_up"
+        kinds: list[tuple[str, Precision]] = []
+        if "kinds" in node.items:
+            table = self.mapping(node.items["kinds"], "round kinds")
+            self.check_keys(table, ROUNDED_KINDS, "round kinds")
+            for kind, entry in table.items.items():
+                kinds.append((kind, self.kind_precision(entry, kind)))
+        return Rounding(None if default.significant else default.places,
+                        default.places if default.significant else None,
+                        carry, ties, tuple(kinds), short=False)
+
+    def kind_precision(self, node: Node, kind: str) -> Precision:
+        """A kind's precision: an int (decimals) or {significant: n}."""
+        if isinstance(node, Map):
+            self.check_keys(node, ("significant",), f"round kinds {kind}")
+            if "significant" not in node.items:
+                raise self.fail(node, f"round kinds {kind} needs significant",
+                                "e.g. {significant: 3}, or a whole number of decimals")
+            return self.round_places(node.items["significant"], True, f"round kinds {kind}")
+        return self.round_places(node, False, f"round kinds {kind}")
 
     def choice(self, node: Node, choices, what: str) -> str:
         value = self.text(node, what)
@@ -360,32 +455,100 @@ class Validator:
                                     f"{_count(len(row_seq.items), 'entry', 'entries')}; "
                                     f"weights has {width}",
                                     "weight_names has the same shape as weights")
-                weight_names.append([self.name(item, "a weight") for item in row_seq.items])
+                weight_names.append([self.parameter_name(item, "a weight", False)
+                                     for item in row_seq.items])
         else:
             weight_names = [[self.claim(w, weights_node.mark) for w in row]
                             for row in default_weight_names(k, n, width)]
 
-        bias = bias_names = None
-        bias_node = _given(layer.get("bias"))
-        if bias_node is not None:
-            if isinstance(bias_node, Scalar):
-                bias = [self.number(bias_node, f"{what} bias")] * n
-            else:
-                bias = self.numbers(bias_node, f"{what} bias", n)
-            if "bias_names" in layer.items:
-                names_node = self.sequence(layer.items["bias_names"], f"{what} bias_names")
-                if len(names_node.items) != n:
-                    raise self.fail(names_node, f"{what} bias_names has "
-                                    f"{_count(len(names_node.items), 'entry', 'entries')}; "
-                                    f"the layer has {_count(n, 'neuron')}")
-                bias_names = [self.name(item, "a bias") for item in names_node.items]
-            else:
-                mark = layer.key_marks["bias"]
-                bias_names = [self.claim(b, mark) for b in default_bias_names(k, n)]
-        elif "bias_names" in layer.items:
-            raise self.fail(layer.key_marks["bias_names"], f"{what} has bias_names but no bias")
+        threshold = "threshold" in layer.items or "threshold_names" in layer.items
+        if threshold and "bias" in layer.items:
+            raise self.fail(layer.key_marks["threshold" if "threshold" in layer.items
+                                            else "threshold_names"],
+                            f"{what} has both a bias and a threshold",
+                            "z = Σ w·a + b with a bias, or z = Σ w·a − θ with a threshold: "
+                            "give one of them")
+        if threshold and "bias_names" in layer.items:
+            raise self.fail(layer.key_marks["bias_names"], f"{what} has bias_names but no bias",
+                            "name its thresholds in threshold_names")
+        word = "threshold" if threshold else "bias"
+        bias, bias_names = self.offsets(layer, what, word, k, n)
+        self.shared_values(weight_names, weights, False)
+        if bias is not None and bias_names is not None:
+            self.shared_values([bias_names], [bias], True)
         return Layer(k, neurons, activations, weights, weight_names, bias, bias_names,
-                     "weights" in layer.items)
+                     "weights" in layer.items, threshold)
+
+    def offsets(self, layer: Map, what: str, word: str, k: int,
+                n: int) -> tuple[list[float] | None, list[str] | None]:
+        """A layer's biases (or thresholds, ``word``) and their names: one number or one per
+        neuron; names a list, or one name the whole layer shares (SPEC §6)."""
+        names_key = f"{word}_names"
+        node = _given(layer.get(word))
+        if node is None:
+            if names_key in layer.items:
+                raise self.fail(layer.key_marks[names_key], f"{what} has {names_key} but no "
+                                f"{word}")
+            return None, None
+        if isinstance(node, Scalar):
+            values = [self.number(node, f"{what} {word}")] * n
+        else:
+            values = self.numbers(node, f"{what} {word}", n)
+        if names_key not in layer.items:
+            defaults = (default_threshold_names if word == "threshold" else default_bias_names)
+            mark = layer.key_marks[word]
+            return values, [self.claim(b, mark) for b in defaults(k, n)]
+        names_node = layer.items[names_key]
+        if isinstance(names_node, Scalar) and isinstance(names_node.value, str):
+            name = self.parameter_name(names_node, f"a {word}", True)
+            if len(set(values)) > 1:
+                raise self.fail(node, f"{what} shares one {word} {clip(name)!r}, but {word} "
+                                "holds different values",
+                                f"give one number, or one name per neuron in {names_key}")
+            return values, [name] * n
+        seq = self.sequence(names_node, f"{what} {names_key}")
+        if len(seq.items) != n:
+            raise self.fail(seq, f"{what} {names_key} has "
+                            f"{_count(len(seq.items), 'entry', 'entries')}; "
+                            f"the layer has {_count(n, 'neuron')}",
+                            "one name per neuron, or one name the layer shares")
+        return values, [self.parameter_name(item, f"a {word}", True) for item in seq.items]
+
+    def parameter_name(self, node: Node, what: str, is_bias: bool) -> str:
+        """A weight's or bias's name: new, or one named before as the same kind of parameter
+        (shared, SPEC §6)."""
+        name = self.text(node, what)
+        first = self.parameters.get(name)
+        if first is None:
+            self.new_name(name, node.mark, what)
+            self.parameters[name] = (is_bias, math.nan, node.mark)
+        elif first[0] != is_bias:
+            raise self.fail(node, f"{clip(name)!r} names a "
+                            f"{'weight' if first[0] is False else 'bias'} on line "
+                            f"{first[2].line}; a shared name is one kind of parameter",
+                            "a weight and a bias cannot share a name")
+        self.parameter_places.setdefault(name, []).append(node.mark)
+        return name
+
+    def shared_values(self, names: list[list[str]], values: list[list[float]],
+                      is_bias: bool) -> None:
+        """Every place of a shared name holds the same value (else the error is at the second
+        place that differs)."""
+        for row_names, row in zip(names, values):
+            for name, value in zip(row_names, row):
+                if name not in self.parameters or math.isnan(value):
+                    continue
+                places = self.parameter_places[name]  # a layer's one shared bias: one place
+                place = places[min(self.checked.get(name, 0), len(places) - 1)]
+                self.checked[name] = self.checked.get(name, 0) + 1
+                kind, first, mark = self.parameters[name]
+                if math.isnan(first):
+                    self.parameters[name] = (kind, value, mark)
+                elif first != value:
+                    raise self.fail(place, f"the shared {'bias' if is_bias else 'weight'} "
+                                    f"{clip(name)!r} is {value:g} here but {first:g} where it "
+                                    f"is first named (line {mark.line})",
+                                    "every place of a shared parameter holds the same value")
 
     def weight_rows(self, weights_node: Seq, what: str, neurons: list[str],
                     width: int) -> list[list[float]]:
@@ -423,7 +586,7 @@ class Validator:
 
     def activations(self, layer: Map, what: str, n: int, last: bool) -> list[Activation]:
         node = self.require(layer, "activation", what, "activations: " + ", ".join(ACTIVATIONS))
-        alpha = DEFAULT_ALPHA
+        alpha = math.nan  # none given: each function's own default (leaky_relu 0.01, elu 1)
         if "alpha" in layer.items:
             alpha = self.number(layer.items["alpha"], "alpha")
         if isinstance(node, Seq):
@@ -519,7 +682,8 @@ def _given(node: Node | None) -> Node | None:
 
 # -- computation graphs (kind: graph) ---------------------------------------------------------
 
-_GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output")
+_GRAPH_KEYS = ("bptutor", "kind", "title", "source", "round", "inputs", "nodes", "output",
+               "output_gradient", "parameters", "learning_rate")
 
 
 def _graph_kind(root: Node) -> Scalar | None:
@@ -561,7 +725,52 @@ class GraphValidator(Validator):
         nodes = self.graph_nodes(top, inputs, places)
         output = self.graph_output(top, inputs, nodes)
         marks = {key: top.key_marks[key] for key in top.items}
-        return Graph(self.path, title, source, digits, inputs, nodes, output, marks, places)
+        graph = Graph(self.path, title, source, digits, inputs, nodes, output, marks, places)
+        gradient = _given(top.get("output_gradient"))
+        if gradient is not None:
+            graph.output_gradient = self.number(gradient, "output_gradient")
+            loss = graph.loss_name  # the gradients become dL/d…: L must name nothing else
+            if loss != output and loss in self.names:
+                raise self.fail(gradient, f"with an output_gradient the gradients are "
+                                f"d{loss}/d…, and {loss!r} already names an input or node",
+                                f"rename {loss!r}, or make it the output")
+        graph.learning_rate, graph.updated = self.graph_update(top, graph)
+        return graph
+
+    def graph_update(self, top: Map, graph: Graph) -> tuple[float | None, tuple[str, ...]]:
+        """SPEC §6: ``parameters`` (inputs of the graph) with a ``learning_rate`` add a new(w)
+        step each; either one without the other is an error at it."""
+        rate_node, listed = _given(top.get("learning_rate")), _given(top.get("parameters"))
+        if rate_node is None and listed is None:
+            return None, ()
+        if listed is None:
+            example = ", ".join(list(graph.inputs)[:2])
+            raise self.fail(rate_node, "learning_rate needs 'parameters': the inputs it updates",
+                            f"add e.g. 'parameters: [{example}]'")
+        if rate_node is None:
+            raise self.fail(listed, "parameters are updated with a learning_rate, and the "
+                            "problem gives none", "add e.g. 'learning_rate: 0.1'")
+        rate = self.number(rate_node, "learning_rate")
+        if rate <= 0:
+            raise self.fail(rate_node, "learning_rate must be positive")
+        if not isinstance(listed, Seq) or not listed.items:
+            raise self.fail(listed, "parameters must be a list of input names, like [w, b]")
+        needed, updated = graph.depends(), list[str]()
+        for item in listed.items:
+            name = self.text(item, "a name in parameters")
+            if name not in graph.inputs:
+                hint = ("parameters are inputs; a node is computed, not updated"
+                        if name in graph.nodes else _suggest(name, graph.inputs)
+                        or "inputs: " + ", ".join(graph.inputs))
+                raise self.fail(item, f"{clip(name)!r} is not an input of the graph", hint)
+            if name in updated:
+                raise self.fail(item, f"{name!r} is listed twice in parameters")
+            if name not in needed:
+                raise self.fail(item, f"the output {graph.output!r} does not depend on "
+                                f"{name!r}: it has no gradient to update it with",
+                                "leave it out of parameters")
+            updated.append(name)
+        return rate, tuple(updated)
 
     def graph_name(self, name: str, mark: Mark, what: str) -> str:
         from bptutor.model.expression import FUNCTIONS, NAME  # only graphs pay for the parser

@@ -8,7 +8,7 @@ activation is one class here plus its registry entry (tests/model/test_activatio
 
 σ′ is never a step of its own (SPEC §3): a worksheet computes it inline, from the rounded
 activation for tanh and sigmoid and from z for the piecewise ones. ``Activation`` is one
-neuron's activation as a problem gives it (a name, and ``alpha`` for leaky_relu); its
+neuron's activation as a problem gives it (a name, and ``alpha`` for leaky_relu and elu); its
 methods ask the function.
 
 numpy is imported inside the ``array_*`` methods only: loading this module must not load it.
@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bptutor.model.rounding import paren
+from bptutor.model import paper
+from bptutor.model.rounding import paren, show_given
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,6 +32,7 @@ DEFAULT_ALPHA = 0.01  # leaky_relu's slope below 0 when a problem gives no alpha
 INF = math.inf
 # Logs = ln y and ln(1 − y) of one output, computed from z; None where they are taken from y
 Logs = tuple[float, float | None] | None
+PaperLogs = tuple[Decimal, Decimal | None] | None  # the same on paper
 
 
 def sigmoid(z: float) -> float:
@@ -65,13 +68,14 @@ def _tenths(low: int, high: int) -> tuple[float, ...]:
 
 class ActivationFunction:
     """σ and everything about it. The defaults are the identity's; each function overrides
-    what differs. ``alpha`` is passed to every method (only leaky_relu reads it)."""
+    what differs. ``alpha`` is passed to every method (only leaky_relu and elu read it)."""
 
     name: str  # canonical, as written in problem files
     aliases: tuple[str, ...] = ()  # other names a problem file may use
     symbol: str  # as written in the sheet's formulas: id(z), σ′(z(h1))
     latex: str | None = None  # a LaTeX command for the symbol; None: \mathrm{symbol}
-    slope_reads = ""  # σ′ is computed from the activation 'a', from 'z', or is 1 ('')
+    slope_reads = ""  # σ′ is computed from the activation 'a', from 'z', or is 1 (''); 'az':
+    # from a, its branch chosen by z (elu: 1 for z ≥ 0, else a + α)
     layerwise = False  # its value depends on the whole layer (softmax): output layer only
     takes_alpha = False  # the layer's alpha applies to it
     probability = False  # each value lies strictly between 0 and 1
@@ -79,6 +83,7 @@ class ActivationFunction:
     confused_with: str | None = None  # the function whose σ′ a student may use by mistake
     midpoint = 0.5  # a value at or above it counts as 1 when naming a hidden unit's function
     has_kink = False  # σ′ jumps at z = 0: finite differences that straddle it disagree
+    default_alpha = DEFAULT_ALPHA  # alpha where a problem gives none (takes_alpha only)
 
     # `bptutor new`: a draw is lively when every z lies in lively_z and every activation in
     # lively_a (outside, σ′ is nearly 0, or the unit is dead); targets come from these pools
@@ -97,6 +102,20 @@ class ActivationFunction:
     def slope(self, a: float, z: float, alpha: float) -> float:
         """σ′ as the worksheet computes it: from the activation a, or from z."""
         return 1.0
+
+    # -- paper forms (SPEC §3, model/paper.py): Decimal in, Decimal out; alpha as written
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z
+
+    def paper_layer_values(self, zs: Sequence[Decimal], alpha: float) -> list[Decimal]:
+        return [self.paper_value(z, alpha) for z in zs]
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.ONE
+
+    def paper_logs(self, zs: Sequence[Decimal]) -> list[PaperLogs] | None:
+        """ln y and ln(1 − y) of each unit from its z, where ``logs_from_z``."""
+        return None
 
     def slope_text(self, a: str, z: float, alpha: float) -> str:
         """σ′ with numbers, as written on the sheet: (1 − (−0.94)²), 0.62·(1 − 0.62), 1."""
@@ -165,6 +184,15 @@ class Sigmoid(ActivationFunction):
     def logs(self, zs: Sequence[float]) -> list[Logs]:
         return [(log_sigmoid(z), log_sigmoid(-z)) for z in zs]
 
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return paper.sigmoid(z)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return a * (1 - a)
+
+    def paper_logs(self, zs: Sequence[Decimal]) -> list[PaperLogs]:
+        return [(paper.log_sigmoid(z), paper.log_sigmoid(-z)) for z in zs]
+
     def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
         import numpy as np
 
@@ -194,6 +222,12 @@ class Tanh(ActivationFunction):
     def slope_text(self, a: str, z: float, alpha: float) -> str:
         return f"(1 - {paren(a)}²)"
 
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return paper.tanh(z)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return 1 - a * a
+
     def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
         import numpy as np
 
@@ -216,6 +250,12 @@ class Relu(ActivationFunction):
 
     def slope(self, a: float, z: float, alpha: float) -> float:
         return 1.0 if z >= 0 else 0.0
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z if z > 0 else paper.ZERO
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.ONE if z >= 0 else paper.ZERO
 
     def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
         import numpy as np
@@ -240,6 +280,12 @@ class LeakyRelu(ActivationFunction):
 
     def slope(self, a: float, z: float, alpha: float) -> float:
         return 1.0 if z >= 0 else alpha
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z if z >= 0 else paper.given(alpha) * z
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.ONE if z >= 0 else paper.given(alpha)
 
     def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
         import numpy as np
@@ -278,6 +324,21 @@ class Softmax(ActivationFunction):
         return [(log_sigmoid(z - rest), log_sigmoid(rest - z)) if k == top
                 else (z - total, math.log1p(-math.exp(z - total))) for k, z in enumerate(zs)]
 
+    def paper_layer_values(self, zs: Sequence[Decimal], alpha: float) -> list[Decimal]:
+        top = max(zs)
+        exps = [paper.exp(z - top) for z in zs]
+        total = sum(exps, paper.ZERO)
+        return [paper.divide(e, total) for e in exps]
+
+    def paper_logs(self, zs: Sequence[Decimal]) -> list[PaperLogs]:
+        """ln y_k = z_k − lse(z), ln(1 − y_k) = lse(the others) − lse(z)."""
+        zs = list(zs)
+        if len(zs) == 1:
+            return [(paper.ZERO, None)]  # y is 1: ln(1 − y) is a genuine ln 0
+        total = paper.log_sum_exp(zs)
+        return [(z - total, paper.log_sum_exp(zs[:k] + zs[k + 1:]) - total)
+                for k, z in enumerate(zs)]
+
     def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
         import numpy as np
 
@@ -305,9 +366,209 @@ class Softmax(ActivationFunction):
         return None if a <= self.lively_a[1] else "saturated softmax"
 
 
+# -- SPEC §6's five more activations ---------------------------------------------------------
+
+def softplus(z: float) -> float:
+    """ln(1 + eᶻ), never overflowing, with all its digits where it is tiny (z ≪ 0)."""
+    return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
+
+
+def normal_cdf(z: float) -> float:
+    """Φ(z) from erfc, which keeps its digits where Φ is tiny (1 + erf would not)."""
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def normal_pdf(z: float) -> float:
+    return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+class Elu(ActivationFunction):
+    """α(eᶻ − 1) below 0. σ′ = 1 for z ≥ 0, else a + α (= αeᶻ), from the sheet's a; which
+    branch from z (``slope_reads`` "az"), as an a rounded to 0 no longer tells."""
+
+    name = symbol = "elu"
+    slope_reads, takes_alpha, has_kink, default_alpha = "az", True, True, 1.0
+    lively_z = (-2.0, INF)  # below, σ′ = αeᶻ < 0.14α: the unit has nearly stopped learning
+    target_pools = (_tenths(1, 10),)
+
+    def value(self, z: float, alpha: float) -> float:
+        return z if z >= 0 else alpha * math.expm1(z)
+
+    def slope(self, a: float, z: float, alpha: float) -> float:
+        return 1.0 if z >= 0 else a + alpha
+
+    def slope_text(self, a: str, z: float, alpha: float) -> str:
+        return "1" if z >= 0 else f"({a} + {show_given(alpha)})"
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z if z >= 0 else paper.given(alpha) * paper.expm1(z)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.ONE if z >= 0 else a + paper.given(alpha)
+
+    def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return np.where(z >= 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+
+    def array_slope(self, a: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return np.where(z >= 0, 1.0, a + alpha)
+
+    def dull_preactivation(self, z: float, rounded: float) -> str | None:
+        return "elu at its kink" if 0 in (z, rounded) else None
+
+
+class Softplus(ActivationFunction):
+    """ln(1 + eᶻ); σ′ = σ(z), from z."""
+
+    name = symbol = "softplus"
+    slope_reads = "z"
+    lively_z = (-2.9, INF)  # below, σ′ = σ(z) < 0.05
+    target_pools = (_tenths(1, 10),)
+
+    def value(self, z: float, alpha: float) -> float:
+        return softplus(z)
+
+    def slope(self, a: float, z: float, alpha: float) -> float:
+        return sigmoid(z)
+
+    def slope_text(self, a: str, z: float, alpha: float) -> str:
+        return f"σ({a})"  # a: the text of what σ′ reads, here z
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        if z > 0:
+            return z + paper.ln1p(paper.exp(-z))
+        return paper.ln1p(paper.exp(z))
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.sigmoid(z)
+
+    def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return np.logaddexp(0.0, z)
+
+    def array_slope(self, a: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return np.exp(-np.logaddexp(0.0, -z))
+
+
+class Silu(ActivationFunction):
+    """z·σ(z) (swish); σ′ = σ(z)·(1 + z·(1 − σ(z))), from z."""
+
+    name, aliases, symbol = "silu", ("swish",), "silu"
+    slope_reads = "z"
+    lively_z = (-0.8, INF)  # σ′ falls to 0 at z ≈ −1.28, silu's minimum
+    target_pools = (_tenths(1, 10),)
+
+    def value(self, z: float, alpha: float) -> float:
+        return z * sigmoid(z)
+
+    def slope(self, a: float, z: float, alpha: float) -> float:
+        # 1 − σ(z) as σ(−z): the same number, with its digits where σ(z) is nearly 1
+        return sigmoid(z) * (1.0 + z * sigmoid(-z))
+
+    def slope_text(self, a: str, z: float, alpha: float) -> str:
+        return f"σ({a})·(1 + {paren(a)}·(1 - σ({a})))"
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z * paper.sigmoid(z)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.sigmoid(z) * (1 + z * paper.sigmoid(-z))
+
+    def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return z * np.exp(-np.logaddexp(0.0, -z))
+
+    def array_slope(self, a: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        s, rest = np.exp(-np.logaddexp(0.0, -z)), np.exp(-np.logaddexp(0.0, z))
+        return s * (1 + z * rest)
+
+
+class Gelu(ActivationFunction):
+    """z·Φ(z), Φ the standard normal CDF (the exact form, not tanh's approximation);
+    σ′ = Φ(z) + z·φ(z), from z."""
+
+    name = symbol = "gelu"
+    slope_reads = "z"
+    lively_z = (-0.4, INF)  # σ′ falls to 0 at z ≈ −0.75, gelu's minimum
+    target_pools = (_tenths(1, 10),)
+
+    def value(self, z: float, alpha: float) -> float:
+        return z * normal_cdf(z)
+
+    def slope(self, a: float, z: float, alpha: float) -> float:
+        return normal_cdf(z) + z * normal_pdf(z)
+
+    def slope_text(self, a: str, z: float, alpha: float) -> str:
+        return f"(Φ({a}) + {paren(a)}·φ({a}))"
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return z * paper.normal_cdf(z)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return paper.normal_cdf(z) + z * paper.normal_pdf(z)
+
+    def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        return z * _array_normal_cdf(z)
+
+    def array_slope(self, a: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return _array_normal_cdf(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _array_normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Φ elementwise (numpy has no erfc; train's and gradcheck's arrays are small)."""
+    import numpy as np
+
+    return np.vectorize(normal_cdf, otypes=[np.float64])(z)
+
+
+class BipolarSigmoid(ActivationFunction):
+    """2σ(z) − 1 (= tanh(z/2)), between −1 and 1; σ′ = (1 − a²)/2, from a."""
+
+    name, symbol = "bipolar_sigmoid", "bipolar"
+    slope_reads, confused_with, midpoint = "a", "sigmoid", 0.0
+    lively_z, lively_a = (-3.6, 3.6), (-0.95, 0.95)  # tanh's, at twice the z
+    target_pools = ((-1.0, 1.0), _tenths(-9, 9))
+
+    def value(self, z: float, alpha: float) -> float:
+        return math.tanh(z / 2)  # 2σ(z) − 1 would lose the digits of a small value
+
+    def slope(self, a: float, z: float, alpha: float) -> float:
+        return (1.0 - a * a) / 2
+
+    def slope_text(self, a: str, z: float, alpha: float) -> str:
+        return f"(1 - {paren(a)}²)/2"
+
+    def paper_value(self, z: Decimal, alpha: float) -> Decimal:
+        return paper.tanh(z / 2)
+
+    def paper_slope(self, a: Decimal, z: Decimal, alpha: float) -> Decimal:
+        return (1 - a * a) / 2
+
+    def array_value(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        import numpy as np
+
+        return np.tanh(z / 2)
+
+    def array_slope(self, a: np.ndarray, z: np.ndarray, alpha: float) -> np.ndarray:
+        return (1 - a ** 2) / 2
+
+
 IDENTITY, SIGMOID, TANH = Identity(), Sigmoid(), Tanh()
 RELU, LEAKY_RELU, SOFTMAX = Relu(), LeakyRelu(), Softmax()
-_DECLARED = (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTMAX)
+ELU, SOFTPLUS, SILU, GELU, BIPOLAR_SIGMOID = Elu(), Softplus(), Silu(), Gelu(), BipolarSigmoid()
+_DECLARED = (IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTMAX,
+             ELU, SOFTPLUS, SILU, GELU, BIPOLAR_SIGMOID)
 
 # every name a problem may use → its function (canonical names first, then aliases)
 ACTIVATION_FUNCTIONS: dict[str, ActivationFunction] = {
@@ -319,10 +580,14 @@ DEFAULT_ACTIVATION = SIGMOID.name  # `bptutor new`'s, as on most exercise sheets
 
 @dataclass(frozen=True)
 class Activation:
-    """One neuron's activation: a function by name, and alpha (leaky_relu only)."""
+    """One neuron's activation: a function by name, and alpha (leaky_relu and elu)."""
 
-    name: str  # canonical: identity sigmoid tanh relu leaky_relu softmax
-    alpha: float = DEFAULT_ALPHA
+    name: str  # canonical: identity sigmoid tanh relu leaky_relu softmax elu …
+    alpha: float = math.nan  # NaN: the function's own default_alpha (0.01; elu's 1)
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.alpha):
+            object.__setattr__(self, "alpha", self.function.default_alpha)
 
     @property
     def function(self) -> ActivationFunction:
@@ -343,6 +608,12 @@ class Activation:
     def slope(self, a: float, z: float) -> float:
         """σ′ as the worksheet computes it: from the activation a, or from z."""
         return self.function.slope(a, z, self.alpha)
+
+    def paper_value(self, z: Decimal) -> Decimal:
+        return self.function.paper_value(z, self.alpha)
+
+    def paper_slope(self, a: Decimal, z: Decimal) -> Decimal:
+        return self.function.paper_slope(a, z, self.alpha)
 
     def slope_text(self, a: str, z: float) -> str:
         return self.function.slope_text(a, z, self.alpha)

@@ -16,8 +16,12 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
+from decimal import Decimal
+from decimal import Overflow as DecimalOverflow
+from typing import Any
 
 from bptutor.errors import BptutorError, Mark, clip
+from bptutor.model import paper
 from bptutor.model.rounding import show_given
 
 # Python's precedences: unary minus binds tighter than * and /, looser than ** (-a**2 = -(a**2))
@@ -626,3 +630,78 @@ def parse(text: str, path: str, where: Callable[[int], Mark], defined: Collectio
     """Parse ``text``; names must be in ``defined`` (a name in ``later`` exists but comes
     later). Errors are BptutorErrors at ``where(i)``, i being the offending character."""
     return _Parser(text, path, where, defined, later).parse()
+
+
+# -- paper arithmetic (SPEC §3, model/paper.py) ---------------------------------------------
+# The worksheet evaluates a node on paper: + − · of given and rounded decimals are exact, a
+# quotient or a fractional power that does not terminate and exp, log, sqrt, tanh, sigmoid are
+# approximated to paper.DIGITS digits; sin and cos (no Decimal form) to double precision.
+
+def paper_value(e: Expr, env: Mapping[str, Decimal]) -> Decimal:
+    """``e.value`` on paper (call inside ``paper.working()``); the same errors, where."""
+    return _PAPER[type(e)](e, env)
+
+
+def _paper_bin(e: Bin, env: Mapping[str, Decimal]) -> Decimal:
+    a, b = paper_value(e.a, env), paper_value(e.b, env)
+    match e.op:
+        case "+":
+            return a + b
+        case "-":
+            return a - b
+        case "*":
+            return a * b
+        case "/":
+            if b == 0:
+                raise e.fail(f"division by 0 in {write(e)}: {write(e.b)} is 0")
+            return a / b
+    if a == 0 and b < 0:
+        raise e.fail(f"{write(e)}: 0 to a negative power is undefined")
+    if a < 0 and b != b.to_integral_value():
+        raise e.fail(f"{write(e)}: a negative number ({_num(float(a))}) to a fractional "
+                     "power is undefined")
+    try:
+        return a ** b
+    except DecimalOverflow:
+        raise e.fail(f"{write(e)} is too large to compute with") from None
+
+
+def _paper_call(e: Call, env: Mapping[str, Decimal]) -> Decimal:
+    xs = [paper_value(arg, env) for arg in e.args]
+    x = xs[0]
+    match e.fn:
+        case "max":
+            return max(xs)
+        case "min":
+            return min(xs)
+        case "log" if x <= 0:
+            raise e.fail(f"log({_num(float(x))}) is undefined: log needs a number above 0")
+        case "sqrt" if x < 0:
+            raise e.fail(f"sqrt({_num(float(x))}) is undefined: sqrt needs a number ≥ 0")
+        case "exp":
+            result = paper.exp(x)
+            if not math.isfinite(float(result)):
+                raise e.fail(f"exp({_num(float(x))}) is too large to compute with")
+            return result
+    return _PAPER_UNARY[e.fn](x)
+
+
+def _paper_iverson(e: Iverson, env: Mapping[str, Decimal]) -> Decimal:
+    holds = all(_COMPARE[op](paper_value(a, env), paper_value(b, env)) for a, op, b in e.tests)
+    return paper.ONE if holds else paper.ZERO
+
+
+_PAPER: dict[type, Callable[[Any, Mapping[str, Decimal]], Decimal]] = {
+    Num: lambda e, env: paper.given(e.number),
+    Name: lambda e, env: env[e.name],
+    Neg: lambda e, env: -paper_value(e.x, env),
+    Bin: _paper_bin,
+    Call: _paper_call,
+    Iverson: _paper_iverson,
+}
+_PAPER_UNARY: dict[str, Callable[[Decimal], Decimal]] = {
+    "log": paper.ln, "sqrt": paper.sqrt, "tanh": paper.tanh, "sigmoid": paper.sigmoid,
+    "relu": lambda x: x if x > 0 else paper.ZERO, "abs": abs,
+    "sin": lambda x: paper.given(math.sin(x)), "cos": lambda x: paper.given(math.cos(x)),
+    "sign": lambda x: Decimal((x > 0) - (x < 0)),
+}

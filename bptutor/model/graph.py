@@ -11,6 +11,9 @@ from bptutor.model.network import Example
 
 if TYPE_CHECKING:
     from bptutor.model.expression import Expr  # only graphs pay for the parser
+    from bptutor.model.rounding import Rounding
+
+UPSTREAM_LOSS = "L"  # the loss an output_gradient comes from (SPEC §6): dL/d(output) = g
 
 
 @dataclass
@@ -20,13 +23,15 @@ class Graph:
     path: str
     title: str
     source: str | None
-    round: int | None
+    round: int | Rounding | None
     inputs: dict[str, float]
     nodes: dict[str, Expr]  # in order; each uses only the inputs and the nodes above it
     output: str
     marks: dict[str, Mark] = field(default_factory=dict)  # where top-level keys were written
     places: dict[str, Mark] = field(default_factory=dict)  # each input's value, node's expression
-    learning_rate: float | None = None  # no update step (yet): SPEC §6 graph parameters
+    learning_rate: float | None = None  # with ``updated``: new(w) steps (SPEC §6)
+    updated: tuple[str, ...] = ()  # the file's ``parameters``: inputs that get a new(w) step
+    output_gradient: float | None = None  # dL/d(output) given upstream (SPEC §6); None: 1
 
     # -- the Problem protocol (bptutor.model.problem) --
     kind = "graph"
@@ -37,7 +42,9 @@ class Graph:
 
     @property
     def loss_name(self) -> str:
-        return self.output
+        """What the gradients differentiate: the output (dL/da for output L); with an
+        ``output_gradient``, the loss L downstream of the output (dL/da, given dL/df = g)."""
+        return self.output if self.output_gradient is None else UPSTREAM_LOSS
 
     @property
     def examples(self) -> list[Example]:
@@ -60,10 +67,15 @@ class Graph:
     def names(self) -> list[str]:
         return [*self.inputs, *self.nodes]
 
+    @property
+    def upstream_key(self) -> str:
+        """The given dL/d(output) (``output_gradient``): dL/df for output f."""
+        return keys.derivative(self.output, of=self.loss_name)
+
     def error(self, key: str, message: str, hint: str | None = None) -> BptutorError:
         """An error placed where ``key`` (a name, ``dL/da``, or a top-level key) is written."""
         parts = keys.parse(key)
-        name = parts.name if parts.form == "d" and parts.of == self.output else key
+        name = parts.name if parts.form == "d" and parts.of == self.loss_name else key
         return BptutorError(self.path, self.places.get(name) or self.marks.get(key), message,
                             hint)
 

@@ -6,6 +6,12 @@
     new(u3)    u3 after the update step         t(y)      target of output y
     η()        the learning rate                …@k       per-example key of example k
 
+SPEC §6 adds the dialects' keys:
+
+    delta(q)   δ = −dE/dz(q) (delta_rule)       change(u3) Δu3, the step added to u3
+    slope(q)   σ′ at neuron q                   E(y)      the loss term of output y
+    e(y)       t − y at output y
+
 A graph differentiates its output (``dL/da``) in place of E. Names never hold ``( ) / @ +``
 (the loaders' name rules), so every key reads back one way only.
 """
@@ -42,6 +48,31 @@ def target(output: str) -> str:
     return f"t({output})"
 
 
+def delta_rule(neuron: str) -> str:
+    """delta(q): the generalised delta rule's δ = −dE/dz(q) (SPEC §6)."""
+    return f"delta({neuron})"
+
+
+def change(name: str) -> str:
+    """change(u3): Δu3, the step ``new(u3)`` adds to u3 (SPEC §6)."""
+    return f"change({name})"
+
+
+def slope(neuron: str) -> str:
+    """slope(q): σ′ at neuron q as a step of its own (SPEC §6 ``show: [slope]``)."""
+    return f"slope({neuron})"
+
+
+def loss_term(output: str) -> str:
+    """E(y): output y's term of the loss (SPEC §6 ``show: [loss_terms]``)."""
+    return f"{LOSS}({output})"
+
+
+def output_error(output: str) -> str:
+    """e(y) = t − y (SPEC §6 ``show: [output_error]``)."""
+    return f"e({output})"
+
+
 def at(key: str, example: int | None) -> str:
     """The per-example key of example ``example`` (1-based); None: the key itself (a total,
     or a problem with one example)."""
@@ -53,7 +84,8 @@ def at(key: str, example: int | None) -> str:
 @dataclass(frozen=True)
 class Key:
     """A key's parts. ``form`` is value (an activation, node, given or E), z, d (dE/dq),
-    dz (dE/dz(q)), new, t or rate; ``of`` is the differentiated output of d and dz."""
+    dz (dE/dz(q)), new, t, rate, or a SPEC §6 form (delta, change, slope, term, e); ``of``
+    is the differentiated output of d and dz."""
 
     form: str
     name: str
@@ -72,6 +104,11 @@ _BUILD = {
     "new": lambda name, of: update(name),
     "t": lambda name, of: target(name),
     "rate": lambda name, of: RATE,
+    "delta": lambda name, of: delta_rule(name),
+    "change": lambda name, of: change(name),
+    "slope": lambda name, of: slope(name),
+    "term": lambda name, of: loss_term(name),
+    "e": lambda name, of: output_error(name),
 }
 
 _FORMS = [  # first match wins: dz before d, as dE/dz(q) is no derivative by a name "z(q)"
@@ -80,6 +117,11 @@ _FORMS = [  # first match wins: dz before d, as dE/dz(q) is no derivative by a n
     ("z", re.compile(r"z\((?P<name>[^()@]+)\)")),
     ("new", re.compile(r"new\((?P<name>[^()@]+)\)")),
     ("t", re.compile(r"t\((?P<name>[^()@]+)\)")),
+    ("delta", re.compile(r"delta\((?P<name>[^()@]+)\)")),
+    ("change", re.compile(r"change\((?P<name>[^()@]+)\)")),
+    ("slope", re.compile(r"slope\((?P<name>[^()@]+)\)")),
+    ("term", re.compile(LOSS + r"\((?P<name>[^()@]+)\)")),
+    ("e", re.compile(r"e\((?P<name>[^()@]+)\)")),
 ]
 _EXAMPLE = re.compile(r"(?P<key>.+)@(?P<example>[1-9][0-9]*)")
 
@@ -107,6 +149,7 @@ def base(key: str) -> str:
 # -- what students write ------------------------------------------------------------------
 
 _TYPED = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "'"})
+_GREEK = {"δ(": "delta(", "Δ(": "change("}  # SPEC §6: δ(j) and Δ(w) as typed
 
 
 def clean(written: str) -> str:
@@ -116,8 +159,9 @@ def clean(written: str) -> str:
 
 def canonical(written: str, known: Container[str]) -> str:
     """The sheet key a student means (SPEC §2 aliases: ∂E/∂q → dE/dq, a(q) → q, u3' and
-    u3+ → new(u3)). A key the sheet has (``known``) is taken as written, so the activation
-    of a neuron named h' stays h'; only a key the sheet lacks is read as an alias."""
+    u3+ → new(u3); SPEC §6: δ(j) → delta(j), Δ(w) → change(w)). A key the sheet has
+    (``known``) is taken as written, so the activation of a neuron named h' stays h'; only a
+    key the sheet lacks is read as an alias."""
     key = clean(written)
     if key in known:
         return key
@@ -126,6 +170,9 @@ def canonical(written: str, known: Container[str]) -> str:
 
 def _alias(key: str) -> str:
     stem, at_sign, example = key.partition("@")
+    for greek, word in _GREEK.items():
+        if stem.startswith(greek):
+            return word + stem[len(greek):] + at_sign + example
     if stem.startswith("a(") and stem.endswith(")"):
         stem = stem[2:-1]
     elif stem.endswith(("'", "+")):

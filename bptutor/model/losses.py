@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bptutor.model.activations import SIGMOID, SOFTMAX, Activation, ActivationFunction, Logs
+from bptutor.model import paper
+from bptutor.model.activations import (
+    SIGMOID,
+    SOFTMAX,
+    Activation,
+    ActivationFunction,
+    Logs,
+    PaperLogs,
+)
 from bptutor.model.rounding import paren
 
 if TYPE_CHECKING:
@@ -39,10 +48,32 @@ def output_logs(activations: Sequence[Activation], ys: Sequence[float],
     return out
 
 
+def paper_output_logs(activations: Sequence[Activation], ys: Sequence[Decimal],
+                      zs: Sequence[Decimal]) -> list[PaperLogs]:
+    """``output_logs`` on paper: near 0 or 1, even 40 digits of y leave few of 1 − y."""
+    out: list[PaperLogs] = [None] * len(ys)
+    layerwise = bool(activations) and activations[0].function.layerwise
+    for cols in [list(range(len(ys)))] if layerwise else [[j] for j in range(len(ys))]:
+        act = activations[cols[0]]
+        z = [zs[j] for j in cols]
+        if act.function.logs_from_z and act.function.paper_layer_values(z, act.alpha) == [
+                ys[j] for j in cols]:
+            for j, logs in zip(cols, act.function.paper_logs(z) or []):
+                out[j] = logs
+    return out
+
+
 def _ln(y: float, output: str) -> float:
     if y <= 0:
         raise ArithmeticError(f"ln({y:g}) is undefined: output {output} is {y:g}")
     return math.log(y)
+
+
+def _paper_ln(y: Decimal, output: str) -> Decimal:
+    if y <= 0:
+        y = paper.ZERO if not y else y
+        raise ArithmeticError(f"ln({y:g}) is undefined: output {output} is {y:g}")
+    return paper.ln(y)
 
 
 class Loss:
@@ -86,6 +117,18 @@ class Loss:
 
     def grad_from_logit(self, t: float, z: float) -> float:
         """∂E/∂y of a sigmoid output y = σ(z), from z: only log losses ask for it."""
+        raise NotImplementedError
+
+    # -- paper forms (SPEC §3, model/paper.py): the same on Decimals
+    def paper_value(self, ys: Sequence[Decimal], ts: Sequence[Decimal], names: Sequence[str],
+                    logs: Sequence[PaperLogs] | None = None) -> Decimal:
+        raise NotImplementedError
+
+    def paper_grad(self, y: Decimal, t: Decimal, m: int,
+                   complement: Decimal | None = None) -> Decimal:
+        raise NotImplementedError
+
+    def paper_grad_from_logit(self, t: Decimal, z: Decimal) -> Decimal:
         raise NotImplementedError
 
     # -- texts
@@ -132,6 +175,16 @@ class SquaredError(Loss):
     def grad(self, y, t, m, complement=None) -> float:
         return 2 * (y - t)
 
+    def paper_total(self, squares: Decimal, m: int) -> Decimal:
+        return squares
+
+    def paper_value(self, ys, ts, names, logs=None) -> Decimal:
+        return self.paper_total(sum(((t - y) * (t - y) for y, t in zip(ys, ts)), paper.ZERO),
+                                len(ys))
+
+    def paper_grad(self, y, t, m, complement=None) -> Decimal:
+        return 2 * (y - t)
+
     def term_formula(self, y: str, t: str) -> str:
         return f"({t} - {y})²"
 
@@ -156,6 +209,12 @@ class HalfSquaredError(SquaredError):
     def total(self, squares, m):
         return 0.5 * squares
 
+    def paper_total(self, squares, m):
+        return squares / 2
+
+    def paper_grad(self, y, t, m, complement=None):
+        return y - t
+
     def grad(self, y, t, m, complement=None):
         return y - t
 
@@ -174,6 +233,12 @@ class MeanSquaredError(SquaredError):
 
     def total(self, squares, m):
         return squares / m
+
+    def paper_total(self, squares, m):
+        return squares / m
+
+    def paper_grad(self, y, t, m, complement=None):
+        return 2 * (y - t) / m
 
     def grad(self, y, t, m, complement=None):
         return 2 * (y - t) / m
@@ -200,6 +265,17 @@ class _LogLoss(Loss):
         if complement:
             return _ln(1 - ys[i], f"1 - {names[i]}")
         return _ln(ys[i], names[i])
+
+    @staticmethod
+    def paper_ln(ys: Sequence[Decimal], names: Sequence[str],
+                 logs: Sequence[PaperLogs] | None, i: int, complement: bool) -> Decimal:
+        entry = logs[i] if logs else None
+        known = entry[complement] if entry else None
+        if known is not None:
+            return known
+        if complement:
+            return _paper_ln(1 - ys[i], f"1 - {names[i]}")
+        return _paper_ln(ys[i], names[i])
 
     def formula(self, terms: Sequence[str]) -> str:
         body = " + ".join(terms)
@@ -238,6 +314,22 @@ class BinaryCrossEntropy(_LogLoss):
         """1/y = 1 + e^−z and 1/(1 − y) = 1 + e^z: finite where float y saturates."""
         return -((t * (1 + math.exp(-z)) if t else 0.0)
                  - ((1 - t) * (1 + math.exp(z)) if t != 1 else 0.0))
+
+    def paper_value(self, ys, ts, names, logs=None) -> Decimal:
+        zero = paper.ZERO
+        return -sum(((t * self.paper_ln(ys, names, logs, i, False) if t else zero)
+                     + ((1 - t) * self.paper_ln(ys, names, logs, i, True) if t != 1 else zero)
+                     for i, t in enumerate(ts)), zero)
+
+    def paper_grad(self, y, t, m, complement=None) -> Decimal:
+        rest = 1 - y if complement is None else complement
+        zero = paper.ZERO
+        return -((t / y if t else zero) - ((1 - t) / rest if t != 1 else zero))
+
+    def paper_grad_from_logit(self, t, z) -> Decimal:
+        zero = paper.ZERO
+        return -((t * (1 + paper.exp(-z)) if t else zero)
+                 - ((1 - t) * (1 + paper.exp(z)) if t != 1 else zero))
 
     def term_formula(self, y: str, t: str) -> str:
         return f"{t}·ln {y} + (1 - {t})·ln(1 - {y})"
@@ -289,6 +381,16 @@ class CrossEntropy(_LogLoss):
 
     def grad_from_logit(self, t: float, z: float) -> float:
         return -t * (1 + math.exp(-z)) if t else 0.0
+
+    def paper_value(self, ys, ts, names, logs=None) -> Decimal:
+        return -sum((t * self.paper_ln(ys, names, logs, i, False)
+                     for i, t in enumerate(ts) if t), paper.ZERO)
+
+    def paper_grad(self, y, t, m, complement=None) -> Decimal:
+        return -t / y if t else paper.ZERO
+
+    def paper_grad_from_logit(self, t, z) -> Decimal:
+        return -t * (1 + paper.exp(-z)) if t else paper.ZERO
 
     def term_formula(self, y: str, t: str) -> str:
         return f"{t}·ln {y}"

@@ -15,13 +15,14 @@ from bptutor.errors import BptutorError, Mark
 if TYPE_CHECKING:
     from bptutor.model.graph import Graph
     from bptutor.model.network import Example, Network
+    from bptutor.model.rounding import Rounding
 
 
 class Problem(Protocol):
     path: str  # the file it was read from (errors point into it)
     title: str
     source: str | None
-    round: int | None  # decimals after each computation; None: exact
+    round: int | Rounding | None  # round: d (decimals), a long form (SPEC §6), None: exact
     marks: dict[str, Mark]  # where each top-level key was written
     learning_rate: float | None  # None: no update step
 

@@ -6,17 +6,31 @@ the sum over the nodes u that use v of dL/du · ∂u/∂v, where the local deriv
 computed inline from the rounded values, as σ′ is on a network sheet (written from u's own
 value where u's expression is one function: σ(z) → u·(1 - u), exp(x) → u). Like a hidden
 neuron's error (SPEC §3 rule 4), each term of a sum is rounded, then the sum.
+
+SPEC §6: an ``output_gradient`` g is the given dL/d(output) of a loss L downstream (a given
+value, the first factor of the output's own terms), and ``parameters`` with a learning rate
+add ``new(w)`` = w − η·dL/dw for those inputs, after the backward pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from bptutor.model import keys
-from bptutor.model.expression import ADD, Expr, Name, Num, derivative, ordered_names, write
+from bptutor.model.expression import (
+    ADD,
+    Expr,
+    Name,
+    Num,
+    derivative,
+    ordered_names,
+    paper_value,
+    write,
+)
 from bptutor.model.graph import Graph
 from bptutor.model.rounding import Rounding
-from bptutor.sheet.ops import Op, Product, Ref, Step, Sum, Texts, Values
+from bptutor.sheet.ops import Op, Product, Ref, Step, Sum, Texts, Update, Values
 
 
 class NodeValue:
@@ -27,8 +41,8 @@ class NodeValue:
         self.inputs = ordered_names(expr)
         self.formula = write(expr)
 
-    def value(self, v: Values, R: Rounding) -> float:
-        return self.expr.value(dict(zip(self.inputs, v)))
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return paper_value(self.expr, dict(zip(self.inputs, v)))
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return write(self.expr, dict(zip(self.inputs, t)))
@@ -48,15 +62,15 @@ class Local:
             return f"({text})"
         return text
 
-    def value(self, v: Values, R: Rounding) -> float:
-        return self.expr.value(dict(zip(self.inputs, v)))
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return paper_value(self.expr, dict(zip(self.inputs, v)))
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self._place(write(self.expr, dict(zip(self.inputs, t))))
 
 
 def gradient_key(graph: Graph, name: str) -> str:
-    return keys.derivative(name, of=graph.output)
+    return keys.derivative(name, of=graph.loss_name)
 
 
 def build_steps(graph: Graph) -> tuple[list[Step], dict[str, float]]:
@@ -72,22 +86,32 @@ def build_steps(graph: Graph) -> tuple[list[Step], dict[str, float]]:
                 users[v].append(u)
     for v in reversed(order):
         if v == graph.output:
-            continue  # dL/dL = 1 is not a step
+            continue  # dL/dL (1, or the given output_gradient) is not a step
         steps.append(Step(gradient_key(graph, v), "gradient", "backward", None,
                           _gradient(graph, v, users[v])))
-    return steps, dict(graph.inputs)
+    givens = dict(graph.inputs)
+    if graph.output_gradient is not None:
+        givens[graph.upstream_key] = graph.output_gradient
+    if graph.learning_rate is not None:  # SPEC §6: new(w) = w − η·dL/dw for each parameter
+        givens[keys.RATE] = graph.learning_rate
+        for w in graph.updated:
+            grad = gradient_key(graph, w)
+            steps.append(Step(keys.update(w), "update", "update", None,
+                              Update(w, grad, keys.RATE, w, grad)))
+    return steps, givens
 
 
 def _gradient(graph: Graph, v: str, users: list[str]) -> Op:
-    """Σ over the nodes u using v of dL/du · ∂u/∂v (no dL/dL factor when u is L)."""
+    """Σ over the nodes u using v of dL/du · ∂u/∂v (no dL/dL factor when u is L, unless
+    the problem gives dL/dL: its ``output_gradient``)."""
     alone = len(users) == 1
     terms: list[Product] = []
     for u in users:
         local = derivative(graph.nodes[u], v, Name(u))
-        if u == graph.output:
+        if u == graph.output and graph.output_gradient is None:
             terms.append(Product([Local(local, "alone" if alone else "term")]))
         else:  # a local derivative of 1 is not written, as σ′ = 1 is not on a network sheet
-            key = gradient_key(graph, u)
+            key = gradient_key(graph, u)  # for the output: the given output_gradient
             factors: list[Op] = [] if _one(local) else [Local(local, "factor")]
             terms.append(Product([Ref(key, key), *factors]))
     return terms[0] if alone else Sum(terms, round_terms=True)
@@ -107,5 +131,7 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> dict[str, float]:
 
 
 def evaluate_output(graph: Graph, inputs: Mapping[str, float]) -> float:
-    """The output's exact value from the inputs: what finite differences perturb."""
-    return forward(graph, inputs)[graph.output]
+    """What the sheet differentiates, exactly, from the inputs (what finite differences
+    perturb): the output, times the given dL/d(output) where the problem gives one."""
+    out = forward(graph, inputs)[graph.output]
+    return out if graph.output_gradient is None else graph.output_gradient * out

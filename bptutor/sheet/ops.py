@@ -10,14 +10,17 @@ and exactly. ``solve`` shows them; ``template``, ``check`` and ``quiz`` read the
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
-from bptutor.model.activations import Activation, sigmoid, softmax
-from bptutor.model.losses import Loss, output_logs
+from bptutor.model import paper
+from bptutor.model.activations import SIGMOID, SOFTMAX, Activation
+from bptutor.model.losses import Loss, paper_output_logs
+from bptutor.model.network import error_scale
 from bptutor.model.rounding import Rounding, paren
 
 
@@ -30,8 +33,11 @@ def join_sum(terms: Sequence[str]) -> str:
 
 
 # -- ops ------------------------------------------------------------------------------------
+# Paper-arithmetic contract (model/paper.py): ``value()`` takes and returns Decimals, using
+# only + − * / between values, integer literals, the builtin sum() and the activations' and
+# losses' paper forms; the caller runs it inside ``paper.working()``.
 
-Values = Sequence[float]  # the values of an op's inputs, in order
+Values = Sequence[Decimal]  # the values of an op's inputs, in order
 Texts = Sequence[str]  # the same values as the sheet writes them
 
 
@@ -46,11 +52,12 @@ class Op(Protocol):
     def formula(self) -> str:
         """Symbolic: dE/dq·(1 - q²)·w1."""
 
-    def value(self, v: Values, R: Rounding) -> float:
-        """Its value from the values ``v`` of its inputs (rounding only where R says)."""
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        """Its paper value from the values ``v`` of its inputs (rounding only where R says)."""
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
-        """Its formula with numbers: ``v`` the inputs' values, ``t`` as the sheet shows them."""
+        """Its formula with numbers: ``v`` the inputs' paper values, ``t`` as the sheet shows
+        them."""
 
 class Ref:
     """A value by key: a weight, an input, or an earlier step."""
@@ -59,7 +66,7 @@ class Ref:
         self.inputs = (key,)
         self.formula = label
 
-    def value(self, v: Values, R: Rounding) -> float:
+    def value(self, v: Values, R: Rounding) -> Decimal:
         return v[0]
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
@@ -78,16 +85,19 @@ class Slope:
         self.inputs = (key,) if z_key is None else (key, z_key)
         self.formula = act.slope_formula(neuron)
         self.reads_z = act.slope_reads == "z"
+        self.reads_both = act.slope_reads == "az"  # elu: a + α, its branch chosen by z
 
-    def value(self, v: Values, R: Rounding) -> float:
+    def value(self, v: Values, R: Rounding) -> Decimal:
         if self.reads_z:
-            return self.act.slope(0.0, v[0])
-        if len(v) > 1 and R.digits is None and sigmoid(v[1]) == v[0]:
-            return sigmoid(v[1]) * sigmoid(-v[1])
-        return self.act.slope(v[0], 0.0)
+            return self.act.paper_slope(paper.ZERO, v[0])
+        if self.reads_both:
+            return self.act.paper_slope(v[0], v[1])
+        if len(v) > 1 and not R.rounds and SIGMOID.paper_value(v[1], 0) == v[0]:
+            return SIGMOID.paper_value(v[1], 0) * SIGMOID.paper_value(-v[1], 0)
+        return self.act.paper_slope(v[0], paper.ZERO)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
-        return self.act.slope_text(t[0], v[0])
+        return self.act.slope_text(t[0], float(v[1] if self.reads_both else v[0]))
 
 
 class LossGrad:
@@ -102,10 +112,10 @@ class LossGrad:
         self.inputs = (y, t) if z is None else (y, t, z)
         self.formula = loss.grad_formula(y_label, t_label, outputs)
 
-    def value(self, v: Values, R: Rounding) -> float:
-        if len(v) > 2 and R.digits is None and sigmoid(v[2]) == v[0]:
-            return self.loss.grad_from_logit(v[1], v[2])
-        return self.loss.grad(v[0], v[1], self.m)
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        if len(v) > 2 and not R.rounds and SIGMOID.paper_value(v[2], 0) == v[0]:
+            return self.loss.paper_grad_from_logit(v[1], v[2])
+        return self.loss.paper_grad(v[0], v[1], self.m)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self.loss.grad_text(t[0], t[1], self.m)
@@ -128,10 +138,18 @@ class Product:
         self.inputs = tuple(k for f in self.factors for k in f.inputs)
         alone = len(self.factors) == 1
         self.formula = "·".join(_bracket(f.formula, f, alone) for f in self.factors)
+        self._parts = tuple(_spans(self.factors))
+        # w·a, dE/dk·w: a product of values read by key needs no calls (most steps are)
+        self._plain = all(type(f) is Ref for f in self.factors)
 
-    def value(self, v: Values, R: Rounding) -> float:
-        result = 1.0
-        for f, a, b in _spans(self.factors):
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        if self._plain:
+            result = paper.ONE
+            for x in v:
+                result *= x
+            return result
+        result = paper.ONE
+        for f, a, b in self._parts:
             result *= f.value(v[a:b], R)
         return result
 
@@ -148,19 +166,22 @@ class Sum:
         self.terms = list(terms)
         self.round_terms = round_terms
         self.inputs = tuple(k for term in self.terms for k in term.inputs)
-        self.formula = " + ".join(term.formula for term in self.terms)
+        self.formula = join_sum([term.formula for term in self.terms])  # − θ as a minus
+        self._parts = tuple(_spans(self.terms))
 
-    def term_values(self, v: Values, R: Rounding) -> list[float]:
-        values = [term.value(v[a:b], R) for term, a, b in _spans(self.terms)]
+    def term_values(self, v: Values, R: Rounding) -> list[Decimal]:
+        values = [term.value(v[a:b], R) for term, a, b in self._parts]
         return [R(x) for x in values] if self.round_terms else values
 
-    def value(self, v: Values, R: Rounding) -> float:
-        return math.fsum(self.term_values(v, R))
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return sum(self.term_values(v, R), paper.ZERO)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         text = join_sum([term.text(v[a:b], t[a:b], R) for term, a, b in _spans(self.terms)])
-        if self.round_terms and len(self.terms) > 1 and R.digits is not None:
-            text += " = " + join_sum([R.show(x) for x in self.term_values(v, R)])
+        if self.round_terms and len(self.terms) > 1 and R.rounds:
+            with paper.working():
+                terms = self.term_values(v, R)
+            text += " = " + join_sum([R.show(x) for x in terms])
         return text
 
 
@@ -188,8 +209,8 @@ class Apply:
         self.inputs = (z,)
         self.formula = act.value_formula(z_label)
 
-    def value(self, v: Values, R: Rounding) -> float:
-        return self.act.value(v[0])
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return self.act.paper_value(v[0])
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return self.act.value_formula(t[0])
@@ -202,11 +223,17 @@ class SoftmaxOut:
         self.inputs, self.index = tuple(zs), index
         self.formula = _softmax_text([f"exp({label})" for label in labels], index)
 
-    def value(self, v: Values, R: Rounding) -> float:
-        return softmax(v)[self.index]
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return _paper_softmax(tuple(v))[self.index]
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         return _softmax_text([f"e^{paren(x)}" for x in t], self.index)
+
+
+@lru_cache(maxsize=256)
+def _paper_softmax(zs: tuple[Decimal, ...]) -> list[Decimal]:
+    """A layer's softmax once for all its outputs (each output's step asks for it)."""
+    return SOFTMAX.paper_layer_values(zs, 0)
 
 
 def _softmax_text(exps: Sequence[str], index: int) -> str:
@@ -228,11 +255,11 @@ class LossValue:
         self.inputs = (*ys, *ts, *zs)
         self.formula = loss.formula([loss.term_formula(y, t) for y, t in zip(y_labels, t_labels)])
 
-    def value(self, v: Values, R: Rounding) -> float:
+    def value(self, v: Values, R: Rounding) -> Decimal:
         m = len(self.names)
         ys, ts, zs = v[:m], v[m:2 * m], v[2 * m:]
-        logs = output_logs(self.activations, ys, zs) if zs and R.digits is None else None
-        return self.loss.value(ys, ts, self.names, logs)
+        logs = paper_output_logs(self.activations, ys, zs) if zs and not R.rounds else None
+        return self.loss.paper_value(ys, ts, self.names, logs)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         m = len(self.names)
@@ -258,14 +285,14 @@ class SoftmaxGrad:
                 f"{loss.grad_formula(y, t, self.m)}·{y}·({int(i == index)} - {k})"
                 for i, (y, t) in enumerate(zip(y_labels, t_labels)))
 
-    def value(self, v: Values, R: Rounding) -> float:
+    def value(self, v: Values, R: Rounding) -> Decimal:
         if self.simple:
             return v[0] - v[1]
         ys, ts, k = v[: self.m], v[self.m:], self.index
-        rest = _complements(ys) if R.digits is None else [1 - y for y in ys]
-        return math.fsum(self.loss.grad(y, t, self.m, rest[i]) * y
-                         * (rest[k] if i == k else 0.0 - ys[k])
-                         for i, (y, t) in enumerate(zip(ys, ts)))
+        rest = _complements(ys) if not R.rounds else [1 - y for y in ys]
+        return sum((self.loss.paper_grad(y, t, self.m, rest[i]) * y
+                    * (rest[k] if i == k else -ys[k])
+                    for i, (y, t) in enumerate(zip(ys, ts))), paper.ZERO)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
         if self.simple:
@@ -276,13 +303,17 @@ class SoftmaxGrad:
                          for i, (y, tt) in enumerate(zip(ys, ts))])
 
 
-def _complements(ys: Sequence[float]) -> list[float]:
+_DISTRIBUTION = Decimal("1e-9")  # softmax outputs sum to 1 within this
+
+
+def _complements(ys: Sequence[Decimal]) -> list[Decimal]:
     """1 − y of each softmax output. A y above ½ (one at most) takes the sum of the others:
-    1 − y of a saturated float y keeps few correct digits, if any. Numbers that are no
+    1 − y of a saturated y keeps few correct digits, if any. Numbers that are no
     distribution (a student's own) get plainly 1 − y."""
-    if len(ys) < 2 or abs(math.fsum(ys) - 1) > 1e-9:
+    if len(ys) < 2 or abs(sum(ys, paper.ZERO) - 1) > _DISTRIBUTION:
         return [1 - y for y in ys]
-    return [math.fsum([*ys[:i], *ys[i + 1:]]) if y > 0.5 else 1 - y for i, y in enumerate(ys)]
+    return [sum([*ys[:i], *ys[i + 1:]], paper.ZERO) if 2 * y > 1 else 1 - y
+            for i, y in enumerate(ys)]
 
 
 class Update:
@@ -292,7 +323,7 @@ class Update:
         self.inputs = (w, rate, grad)
         self.formula = f"{w_label} - η·{grad_label}"
 
-    def value(self, v: Values, R: Rounding) -> float:
+    def value(self, v: Values, R: Rounding) -> Decimal:
         return v[0] - v[1] * v[2]
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
@@ -315,8 +346,136 @@ class Step:
     def formula(self) -> str:
         return self.op.formula
 
-    def compute(self, values: Mapping[str, float], rounding: Rounding) -> float:
-        """This step's value from any values of its inputs (the student's, say)."""
-        return rounding(self.op.value([values[k] for k in self.op.inputs], rounding))
+    def compute(self, values: Mapping[str, float | Decimal], rounding: Rounding) -> float:
+        """This step's value from any values of its inputs (the student's, say, read as
+        written), as the double nearest its paper value."""
+        with paper.working():
+            v = [paper.given(values[k]) for k in self.op.inputs]
+            return paper.nearest_float(self.paper(v, rounding))
+
+    def paper(self, v: Values, rounding: Rounding) -> Decimal:
+        """The paper value from its inputs' paper values ``v``, rounded by its kind's rule
+        (call inside ``paper.working()``)."""
+        rule = rounding.rule(self.kind)
+        return rule(self.op.value(v, rule))
 
 
+
+
+# -- SPEC §6 dialects: thresholds, the delta rule, Δw steps, batch means, loss terms -----------
+# (Paper-arithmetic contract: + − * / between values, integer literals only, so each op works
+# on decimal.Decimal values as on floats.)
+
+def _negate_text(text: str) -> str:
+    """-x, written -(…) where x itself starts with a minus or holds a sum."""
+    return f"-({text})" if text.startswith("-") or " + " in text or " - " in text else f"-{text}"
+
+
+class Negated:
+    """−x of another op: a threshold in z = Σ w·a − θ, dE/dθ = −dE/dz, Δw = −η·dE/dw."""
+
+    def __init__(self, op: Op):
+        self.op = op
+        self.inputs = op.inputs
+        self.formula = _negate_text(op.formula)
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return -self.op.value(v, R)
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        return _negate_text(self.op.text(v, t, R))
+
+
+class Increment:
+    """new(w) = w + Δw (the delta rule, and SPEC §6 ``show: [change]``)."""
+
+    def __init__(self, w: str, change: str, w_label: str, change_label: str):
+        self.inputs = (w, change)
+        self.formula = f"{w_label} + {change_label}"
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return v[0] + v[1]
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        return f"{t[0]} + {paren(t[1])}"
+
+
+class Mean(Sum):
+    """A batch total as a mean: (Σ rounded per-example values) / n (SPEC §6 ``batch: mean``)."""
+
+    def __init__(self, terms: Sequence[Product]):
+        super().__init__(terms)
+        self.formula = f"({self.formula})/{len(self.terms)}"
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return super().value(v, R) / len(self.terms)
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        return f"({super().text(v, t, R)})/{len(self.terms)}"
+
+
+class ErrorGrad:
+    """∂E/∂y = −c·e(y) from the written output error e = t − y, or (``toward``) its negative
+    c·e(y), the delta rule's −∂E/∂y (SPEC §6 ``show: [output_error]``)."""
+
+    def __init__(self, loss: Loss, e: str, e_label: str, outputs: int, toward: bool = False):
+        self.loss, self.m, self.toward = loss, outputs, toward
+        self.inputs = (e,)
+        self.scale = error_scale(loss, outputs) or ""
+        self.formula = self._write(e_label)
+
+    def _write(self, e: str) -> str:
+        body = f"{self.scale}·{paren(e)}" if self.scale else e
+        return body if self.toward else _negate_text(body)
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        e = v[0]
+        # c·(0 − e): the squared losses' ∂E/∂y is linear in y − t
+        grad = self.loss.paper_grad(e - e, e, self.m)
+        return -grad if self.toward else grad
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        return self._write(t[0])
+
+
+class TowardTarget:
+    """−∂E/∂y, the delta rule's output factor: (t − y) for ½Σ(t − y)², 2·(t − y) for
+    Σ(t − y)², else −(∂E/∂y) written out."""
+
+    def __init__(self, grad: LossGrad, y_label: str, t_label: str):
+        self.grad = grad
+        self.scale = error_scale(grad.loss, grad.m)
+        self.inputs = grad.inputs
+        self.formula = self._write(y_label, t_label, grad.formula)
+
+    def _write(self, y: str, t: str, grad: str) -> str:
+        if self.scale is None:
+            return _negate_text(grad)
+        body = f"({t} - {paren(y)})"
+        return f"{self.scale}·{body}" if self.scale else body
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return -self.grad.value(v, R)
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        return self._write(t[0], t[1], self.grad.text(v, t, R))
+
+
+class LossTerm(LossValue):
+    """E(y): one output's term of the loss, so that E = Σ rounded terms (SPEC §6
+    ``show: [loss_terms]``). The mean squared error's term carries its 1/m."""
+
+    def __init__(self, loss: Loss, y: str, t: str, y_label: str, t_label: str, outputs: int,
+                 z: str | None = None, activation: Activation | None = None):
+        super().__init__(loss, [y], [t], [y_label], [t_label], [z] if z else [],
+                         [activation] if activation else [])
+        self.m = outputs if loss.name == "mean_squared_error" else 1
+        if self.m > 1:
+            self.formula = f"(1/{self.m})·{self.formula}"
+
+    def value(self, v: Values, R: Rounding) -> Decimal:
+        return super().value(v, R) / self.m if self.m > 1 else super().value(v, R)
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        text = super().text(v, t, R)
+        return f"(1/{self.m})·{text}" if self.m > 1 else text

@@ -1,11 +1,15 @@
-"""Gradient checks: the worksheet's exact gradients against finite differences.
+"""Gradient checks: exact gradients against finite differences.
 
-The numeric side is independent of the worksheet: tools/numeric.py's float64 numpy forward
-pass, which evaluates every perturbed copy of the parameters at once, as one batch (rows =
-copies). Central differences by default; ``method="forward"`` is the lecture's
-(E(u + h) − E(u)) / h. numpy is imported by the numeric tools only, so ``solve`` never pays
-for it. A difference that cannot be computed (the loss is undefined or infinite within ε)
-has no number: its verdict says so, and JSON gives null.
+A network's exact side is tools/numeric.py's float64 backward pass (backprop in matrix form
+with the worksheet's derivatives; tests/tools/test_numeric.py holds it to the worksheet's
+exact values), so no printed worksheet is built and its step cap does not apply; a graph's
+is its worksheet. The numeric side shares no backward code: forward passes only, with one
+parameter moved per copy, evaluated in batches (``NetworkLoss.perturbed``: each copy starts
+at the first layer its parameter enters). Central differences by default;
+``method="forward"`` is the lecture's (E(u + h) − E(u)) / h. numpy is imported by the
+numeric tools only, so ``solve`` never pays for it. A difference that cannot be computed
+(the loss is undefined or infinite within ε) has no number: its verdict says so, and JSON
+gives null.
 
 A finite difference has noise of its own: E(w ± ε) are float64 numbers, each off by about
 u·S (u = 2.2e-16, S the size of the sums on the way to E, see ``NetworkLoss.roundoff_scale``),
@@ -106,10 +110,11 @@ def resolution_note(noise: float, eps: float) -> str:
 
 
 def noise_bounds(loss: NetworkLoss | GraphLoss, eps: float, method: str,
-                 sheet: Worksheet) -> np.ndarray:
+                 sheet: Worksheet | None = None) -> np.ndarray:
     """Per example, how far roundoff alone can move a finite difference: E(w ± ε) each off
-    by u·S, divided by the step (2ε central, h forward), times a safety factor."""
-    scale = loss.roundoff_scale(sheet.exact)
+    by u·S, divided by the step (2ε central, h forward), times a safety factor. A graph's S
+    needs its sheet's exact values; a network's forward pass has all it needs."""
+    scale = loss.roundoff_scale(sheet.exact if sheet is not None else {})
     per_loss = UNIT_ROUNDOFF * scale
     spread = 2 * per_loss / (2 * eps if method == "central" else eps)
     return NOISE_FACTOR * spread
@@ -162,27 +167,34 @@ class GraphLoss:
     NetworkLoss, with the graph's inputs as the parameters (graphs are small: a plain loop)."""
 
     examples = 1
+    reduction = 1.0
 
     def __init__(self, graph: Graph, names: list[str]):
         self.graph, self.names = graph, names
         self.base = np.array([graph.inputs[n] for n in names], dtype=np.float64)
 
-    def __call__(self, params: np.ndarray) -> np.ndarray:
+    def _output(self, values: dict[str, float]) -> float:
         from bptutor.model.expression import MathError
         from bptutor.sheet.graph_steps import evaluate_output
 
-        out = np.empty((len(params), 1))
-        values = dict(self.graph.inputs)
-        for row, vector in enumerate(params):
-            values.update(zip(self.names, vector.tolist()))
-            try:
-                out[row, 0] = evaluate_output(self.graph, values)
-            except (MathError, ArithmeticError, ValueError):  # undefined there: no difference
-                out[row, 0] = np.nan
-        return out
+        try:
+            return evaluate_output(self.graph, values)
+        except (MathError, ArithmeticError, ValueError):  # undefined there: no difference
+            return math.nan
 
-    def batch_size(self) -> int:
-        return 256
+    def base_losses(self) -> np.ndarray:
+        return np.array([self._output(dict(self.graph.inputs))])
+
+    def perturbed(self, which: np.ndarray, moved: np.ndarray) -> np.ndarray:
+        """(len(which), 1) outputs, row c with input which[c] at moved[c]."""
+        out = np.empty((len(which), 1))
+        values = dict(self.graph.inputs)
+        for row, (i, value) in enumerate(zip(which.tolist(), moved.tolist())):
+            name = self.names[i]
+            values[name] = value
+            out[row, 0] = self._output(values)
+            values[name] = self.graph.inputs[name]
+        return out
 
     def roundoff_scale(self, exact: Mapping[str, float]) -> np.ndarray:
         """|L| plus every node's |dL/dv| (from the sheet's ``exact``) times the size of what
@@ -191,10 +203,12 @@ class GraphLoss:
         from bptutor.sheet.graph_steps import forward, gradient_key
 
         values = forward(self.graph, self.graph.inputs)
-        scale = abs(values[self.graph.output])
+        upstream = self.graph.output_gradient  # SPEC §6: the function is g·L
+        top = 1.0 if upstream is None else abs(upstream)
+        scale = top * abs(values[self.graph.output])
         for name, value in values.items():
-            weight = 1.0 if name == self.graph.output else abs(
-                exact.get(gradient_key(self.graph, name), 0.0))
+            weight = top if name == self.graph.output else abs(
+                float(exact.get(gradient_key(self.graph, name), 0.0)))
             expr = self.graph.nodes.get(name)
             operands = sum(abs(values[n]) for n in expr.names) if expr is not None else 0.0
             scale += weight * (abs(value) + operands)
@@ -205,46 +219,125 @@ class GraphLoss:
 
 def numeric_gradients(loss: NetworkLoss | GraphLoss, eps: float, which: list[int],
                       method: str = "central") -> np.ndarray:
-    """(len(which), examples) finite-difference gradients of each example's loss."""
-    out = np.empty((len(which), loss.examples))
-    size = loss.batch_size()
-    base_loss = loss(loss.base[None, :])[0] if method == "forward" else None
-    for start in range(0, len(which), size):
-        chunk = which[start:start + size]
-        rows = np.arange(len(chunk))
-        up = np.repeat(loss.base[None, :], len(chunk), axis=0)
-        up[rows, chunk] += eps
+    """(len(which), examples) finite-difference gradients of each example's loss: each
+    parameter moved alone, never a copy of the whole vector per move."""
+    chosen = np.asarray(which, dtype=np.intp)
+    base = loss.base[chosen]
+    up = base + eps
+    with np.errstate(all="ignore"):
         if method == "forward":
-            step = up[rows, chunk] - loss.base[chunk]  # the step the floats really took
-            out[start:start + len(chunk)] = (loss(up) - base_loss) / step[:, None]
-            continue
-        down = np.repeat(loss.base[None, :], len(chunk), axis=0)
-        down[rows, chunk] -= eps
-        step = up[rows, chunk] - down[rows, chunk]
-        out[start:start + len(chunk)] = (loss(up) - loss(down)) / step[:, None]
-    return out
+            step = up - base  # the step the floats really took
+            return (loss.perturbed(chosen, up) - loss.base_losses()) / step[:, None]
+        down = base - eps
+        return (loss.perturbed(chosen, up) - loss.perturbed(chosen, down)) / (up - down)[:, None]
 
 
 def check(net: Problem, eps: float = 1e-6, method: str = "central",
-          only: list[str] | None = None,
-          analytic: Callable[[Worksheet, str], float] | None = None) -> Report:
+          only: list[str] | None = None) -> Report:
     """Every weight's and bias's (a graph: every input's) exact gradient against finite
     differences."""
-    sheet = solve_sheet(net, None, "activation")
     loss, ordered = _target(net)
-    warnings = _WARNINGS[net.kind](sheet, eps)
     names = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
-    numeric = numeric_gradients(loss, eps, [index[n] for n in names], method).sum(axis=1)
-    noise = float(noise_bounds(loss, eps, method, sheet).sum())
-    report = Report(net.title, method, eps, warnings=warnings, loss_name=net.loss_name)
+    which = [index[n] for n in names]
+    exact = _EXACT[net.kind](net, loss, which, eps)
+    numeric = loss.reduction * numeric_gradients(loss, eps, which, method).sum(axis=1)
+    noise = loss.reduction * float(noise_bounds(loss, eps, method, exact.sheet).sum())
+    report = Report(net.title, method, eps, warnings=exact.warnings, loss_name=net.loss_name)
     for name, n in zip(names, numeric):
-        key = keys.derivative(name, net.loss_name)
-        a = analytic(sheet, key) if analytic else sheet.exact[key]
-        report.items.append(_item(key, a, float(n), noise, eps))
+        report.items.append(_item(keys.derivative(name, net.loss_name),
+                                  float(exact.gradients[index[name]]), float(n), noise, eps))
+    if method == "central":
+        _allow_truncation(report.items, loss, which, eps, noise)
     if method == "forward" and only and len(names) == 1:
         report.probes.append(_probe(loss, index[names[0]], names[0], eps))
     return report
+
+
+TRUNCATION_NOTE = ("the difference is the central difference's own truncation error "
+                   "(ε²·E‴/6): at eps/2 it shrinks fourfold, towards the gradient")
+
+
+def _allow_truncation(items: list[Item], loss: NetworkLoss | GraphLoss, which: list[int],
+                      eps: float, noise: float) -> None:
+    """A failing item whose difference converges to the gradient passes as below_resolution.
+
+    A central difference errs by ε²·E‴/6 besides its roundoff: nothing where a gradient is
+    large, but where it is 0 (on paper) next to curvature, 1e-16 is already a relative
+    error above 1e-4 by SPEC's floor. Richardson's extrapolation (4·n(ε/2) − n(ε))/3 removes
+    that term: when it meets the gradient (within 3× the noise, the extrapolation's own)
+    the disagreement was truncation; a wrong gradient stays as far from it as before."""
+    failing = [k for k, item in enumerate(items)
+               if item.verdict not in PASSING and item.verdict != UNDEFINED]
+    if not failing:
+        return
+    half = loss.reduction * numeric_gradients(
+        loss, eps / 2, [which[k] for k in failing]).sum(axis=1)
+    for k, n_half in zip(failing, half.tolist()):
+        item = items[k]
+        extrapolated = (4 * n_half - item.numeric) / 3
+        if not math.isfinite(extrapolated):
+            continue
+        rel = rel_error(item.analytic, extrapolated)
+        if verdict(rel, abs(item.analytic - extrapolated) <= 3 * noise) in PASSING:
+            item.verdict, item.note = BELOW_RESOLUTION, TRUNCATION_NOTE
+
+
+@dataclass
+class Exact:
+    """The analytic side of a check: every parameter's gradient (the loss's order)."""
+
+    gradients: np.ndarray
+    warnings: list[str]
+    sheet: Worksheet | None = None  # a graph's: its noise bound reads the exact values
+
+
+def _graph_exact(net: Problem, loss: NetworkLoss | GraphLoss, which: list[int],
+                 eps: float) -> Exact:
+    sheet = solve_sheet(net, None, "activation")
+    return Exact(np.array([sheet.exact[keys.derivative(name, net.loss_name)]
+                           for name in loss.names]), [], sheet)
+
+
+def _network_exact(net: Problem, loss: NetworkLoss | GraphLoss, which: list[int],
+                   eps: float) -> Exact:
+    """The numpy backward pass, after the size check and with E known to be finite."""
+    assert isinstance(loss, NetworkLoss)
+    _check_size(loss, which)
+    if not np.isfinite(loss.base_losses()).all():
+        _loss_error(loss)
+    return Exact(loss.reduction * loss.gradient(loss.base), kink_warnings(loss, eps))
+
+
+_EXACT: dict[str, Callable[[Problem, NetworkLoss | GraphLoss, list[int], float], Exact]] = {
+    "network": _network_exact, "graph": _graph_exact}
+
+# Finite differences cost one forward pass per moved parameter from the first layer it
+# enters (NetworkLoss.difference_work): 256-128-10 takes 1.2·10⁸ multiply-adds (0.2 s),
+# 512-256-10 9.5·10⁸ (1 s); this limit is some 10–20 s of numpy.
+MAX_DIFFERENCE_WORK = 10_000_000_000
+
+
+def _check_size(loss: NetworkLoss, which: list[int]) -> None:
+    """Refuse, at its place in the file, a check that would take minutes or gigabytes."""
+    work = 2 * loss.difference_work(np.asarray(which, dtype=np.intp))
+    if work > MAX_DIFFERENCE_WORK:
+        net = loss.net
+        raise net.error("network", f"finite differences of {len(which):,} weights and biases "
+                        f"over {loss.examples:,} example(s) take about {work:,} "
+                        f"multiply-adds, more than the {MAX_DIFFERENCE_WORK:,} gradcheck "
+                        "works through", "check some of them with --weight, or use fewer "
+                        "examples or a smaller network")
+
+
+def _loss_error(loss: NetworkLoss) -> None:
+    """E is not finite at the file's weights: the worksheet's own located error where a
+    sheet of it is small enough to build, else a plain one."""
+    net = loss.net
+    if len(loss.names) * loss.examples <= 2_000:
+        solve_sheet(net, None, "activation")  # raises its located error (ln 0, overflow...)
+    raise net.error("loss", "E cannot be computed at these weights (a log meets 0, or a "
+                    "number overflows)", "check the targets and the output activations")
 
 
 def _target(net: Problem) -> tuple[NetworkLoss | GraphLoss, list[str]]:
@@ -275,45 +368,33 @@ def _chosen(net: Problem, ordered: list[str], only: list[str] | None) -> list[st
 
 
 def _probe(loss: NetworkLoss | GraphLoss, i: int, name: str, h: float) -> Probe:
-    moved = loss.base.copy()
-    moved[i] += h
-    at, after = loss(np.stack([loss.base, moved])).sum(axis=1)
-    return Probe(name, float(loss.base[i]), h, float(at), float(after))
+    """E at the base and with one parameter moved by h: the two passes the item's forward
+    difference divides."""
+    which = np.array([i], dtype=np.intp)
+    at = loss.reduction * float(loss.base_losses().sum())
+    after = loss.reduction * float(loss.perturbed(which, loss.base[which] + h).sum())
+    return Probe(name, float(loss.base[i]), h, at, after)
 
 
-def _no_warnings(sheet: Worksheet, eps: float) -> list[str]:
-    return []
-
-
-def kink_warnings(sheet: Worksheet, eps: float) -> list[str]:
+def kink_warnings(loss: NetworkLoss, eps: float) -> list[str]:
     """A relu whose z sits within reach of a perturbation: differences straddle the kink."""
-    net, warnings = as_network(sheet.network), []
-    many = len(net.examples) > 1
-    previous = [net.inputs]
-    for layer in net.layers:
-        previous.append(layer.neurons)
+    net, warnings = loss.net, []
+    many = loss.examples > 1
+    passes = loss.base_passes()
     for k, layer in enumerate(net.layers):
+        below = np.abs(passes[k - 1][1]) if k else np.abs(loss.inputs)
+        reach = eps * (1 + below.sum(axis=1))  # per example: the inputs of this layer
+        z = passes[k][0]
         for j, neuron in enumerate(layer.neurons):
             if not layer.activations[j].function.has_kink:
                 continue
-            for e in range(1, len(net.examples) + 1):
-                example = e if many else None
-                z = sheet.exact[keys.at(keys.preactivation(neuron), example)]
-                # sheet.exact holds the givens too: the inputs as well as the activations
-                reach = eps * (1 + sum(abs(sheet.exact[keys.at(p, example)])
-                                       for p in previous[k]))
-                if abs(z) <= reach:
-                    where = f" in example {e}" if many else ""
-                    warnings.append(
-                        f"{layer.activations[j].name} at {neuron} sits within eps of its kink "
-                        f"(z = {z:.3g}{where}): finite differences straddle it there, so "
-                        "gradients through it may disagree")
+            for e in np.flatnonzero(np.abs(z[:, j]) <= reach).tolist():
+                where = f" in example {e + 1}" if many else ""
+                warnings.append(
+                    f"{layer.activations[j].name} at {neuron} sits within eps of its kink "
+                    f"(z = {z[e, j]:.3g}{where}): finite differences straddle it there, so "
+                    "gradients through it may disagree")
     return warnings
-
-
-# by the problem's kind: a graph's functions have no kinks gradcheck looks for
-_WARNINGS: dict[str, Callable[[Worksheet, float], list[str]]] = {
-    "network": kink_warnings, "graph": _no_warnings}
 
 
 def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
@@ -325,23 +406,33 @@ def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
     the numeric gradient rounded to the decimals it is written with (``decimals``, by key),
     or as close to it as the rounded worksheet itself is (plus one unit)."""
     sheet = solve_sheet(net, "file", "activation")
+    own = solve_sheet(net, "file")  # a delta_rule sheet's Δw = −η·dE/dw (SPEC §6)
     loss, ordered = _target(net)
     chosen = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
     wanted = [(key, name, example) for key in written
               for name, example in [_gradient_of(key, net.loss_name, chosen)]
               if name is not None and key in sheet.values]
+    changes = [key for key in written if _change_of(key, chosen)[0] is not None
+               and key in own.values]  # each checked as −η·dE/dw
+    wanted += [(key, name, example) for key in changes
+               for name, example in [_change_of(key, chosen)] if name is not None]
     names = sorted({name for _, name, _ in wanted}, key=index.__getitem__)
     numeric = dict(zip(names, numeric_gradients(loss, eps, [index[n] for n in names], method)))
-    noise = noise_bounds(loss, eps, method, sheet)
+    noise = noise_bounds(loss, eps, method, sheet if net.kind == "graph" else None)
     report = Report(net.title, method, eps, loss_name=net.loss_name)
     for key, name, example in wanted:
-        n = float(numeric[name].sum() if example is None else numeric[name][example - 1])
-        item_noise = float(noise.sum() if example is None else noise[example - 1])
-        item = _item(key, written[key], n, item_noise, eps)
+        # a total is a sum over the examples, or their mean (batch: mean)
+        n = float(loss.reduction * numeric[name].sum() if example is None
+                  else numeric[name][example - 1])
+        item_noise = float(loss.reduction * noise.sum() if example is None
+                           else noise[example - 1])
+        scale = -(net.learning_rate or 0.0) if key in changes else 1.0  # Δw = −η·dE/dw
+        item = _item(key, written[key], scale * n, abs(scale) * item_noise, eps)
+        reference = own if key in changes else sheet
         if item.verdict not in PASSING and item.verdict != UNDEFINED:
-            _allow_rounding(item, (decimals or {}).get(key), sheet.values[key],
-                            sheet.rounding.digits)
+            _allow_rounding(item, (decimals or {}).get(key), reference.values[key],
+                            reference.decimals(key))
         report.items.append(item)
     return report
 
@@ -359,6 +450,14 @@ def _allow_rounding(item: Item, written: int | None, sheet_value: float,
           and off <= abs(sheet_value - item.numeric) + 1.01 * 10.0 ** -digits):
         item.verdict = "rounding"
         item.note = f"as close as rounding to {digits} decimals allows"
+
+
+def _change_of(key: str, names: list[str]) -> tuple[str | None, int | None]:
+    """('u3', None) for change(u3), ('u3', 2) for change(u3)@2 (Δw, SPEC §6); else Nones."""
+    parts = keys.parse(key)
+    if parts.form != "change" or parts.name not in names:
+        return None, None
+    return parts.name, parts.example
 
 
 def _gradient_of(key: str, loss_name: str, names: list[str]) -> tuple[str | None, int | None]:

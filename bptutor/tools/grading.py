@@ -9,9 +9,12 @@ step's own formula (its op tree) and recomputed — never looked up in a table.
 
 from __future__ import annotations
 
+import decimal
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -25,8 +28,10 @@ from bptutor.files.answers import (
     problem_ref,
 )
 from bptutor.files.problems import locate
+from bptutor.model import keys, paper
+from bptutor.model.network import Network
 from bptutor.model.rounding import Rounding, show_exact
-from bptutor.sheet.ops import Product, Slope, Step, Sum, Update
+from bptutor.sheet.ops import Increment, Negated, Op, Product, Ref, Slope, Step, Sum, Update
 from bptutor.sheet.worksheet import Worksheet, selected
 from bptutor.sheet.worksheet import solve as solve_sheet
 
@@ -133,7 +138,7 @@ class _Scaled:
         self.op, self.factor, self.inputs = op, factor, op.inputs
 
     def value(self, v, R):
-        return self.factor * self.op.value(v, R)
+        return paper.given(self.factor) * self.op.value(v, R)
 
 
 def _rebuild(op, replace) -> Iterator:
@@ -148,36 +153,220 @@ def _rebuild(op, replace) -> Iterator:
         for i, term in enumerate(op.terms):
             for new in _rebuild(term, replace):
                 yield Sum(op.terms[:i] + [new] + op.terms[i + 1:], op.round_terms)
+    elif isinstance(op, Negated):  # a threshold's −θ, dE/dθ = −dE/dz, Δw = −η·dE/dw
+        for new in _rebuild(op.op, replace):
+            yield Negated(new)
+
+
+def _is_slope(op) -> bool:
+    """σ′ inline, or a ``slope(j)`` step read by key (SPEC §6 ``show: [slope]``)."""
+    return isinstance(op, Slope) or (isinstance(op, Ref)
+                                     and keys.parse(op.inputs[0]).form == "slope")
 
 
 def _all_slopes(op, swap):
-    """The op with every slope swapped (a student makes a σ′ mistake consistently)."""
+    """The op with every slope swapped (a student makes a σ′ mistake consistently); a slope
+    step read by key can only be left out (its activation is the step's own)."""
     if isinstance(op, Slope):
         return swap(op)
+    if _is_slope(op):
+        return swap(op) if swap is _no_slope else op
     if isinstance(op, Product):
         return Product([_all_slopes(f, swap) for f in op.factors])
     if isinstance(op, Sum):
         return Sum([_all_slopes(t, swap) for t in op.terms], op.round_terms)
+    if isinstance(op, Negated):
+        return Negated(_all_slopes(op.op, swap))
     return op
 
 
+def _no_slope(s):
+    return _Leaf(s.inputs, lambda v: paper.ONE)
+
+
 def _has_slope(op) -> bool:
+    if _is_slope(op):
+        return True
+    if isinstance(op, Negated):
+        return _has_slope(op.op)
+    return any(_has_slope(child) for child in getattr(op, "factors", getattr(op, "terms", [])))
+
+
+def _has_inline_slope(op) -> bool:
     if isinstance(op, Slope):
         return True
-    return any(_has_slope(child) for child in getattr(op, "factors", getattr(op, "terms", [])))
+    if isinstance(op, Negated):
+        return _has_inline_slope(op.op)
+    return any(_has_inline_slope(child)
+               for child in getattr(op, "factors", getattr(op, "terms", [])))
 
 
 def _drop_term(op):
     if isinstance(op, Sum) and len(op.terms) > 1:
         for i, term in enumerate(op.terms):
-            yield Sum(op.terms[:i] + [_Leaf(term.inputs, lambda v: 0.0)] + op.terms[i + 1:],
+            yield Sum(op.terms[:i] + [_Leaf(term.inputs, lambda v: paper.ZERO)] + op.terms[i + 1:],
                       op.round_terms)
+
+
+def _terms_left_out(op) -> Iterator:
+    """Each term of each sum in ``op`` left out in turn, the ops ``_rebuild(op, _drop_term)``
+    makes (in its order). A long sum's are valued by ``_TermsLeftOut`` instead: rebuilding
+    and valuing each afresh costs O(terms) apiece, O(terms²) per wrong sum."""
+    if len(op.inputs) <= _FEW_INPUTS:
+        yield from _rebuild(op, _drop_term)
+        return
+    terms = _TermsLeftOut(op)
+    for case in range(len(terms.cases)):
+        yield _LeftOut(terms, case)
+
+
+_FEW_INPUTS = 8  # an op this small is rebuilt for each term left out: as fast, and plainer
+
+
+class _Failed:
+    """A node's value that could not be computed (ln 0, …): raised where it is used."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+class _LeftOut:
+    """One term of one sum left out, valued by the ``_TermsLeftOut`` it belongs to."""
+
+    def __init__(self, terms: _TermsLeftOut, case: int):
+        self.terms, self.case, self.inputs = terms, case, terms.op.inputs
+
+    def value(self, v: Sequence[Decimal], R: Rounding) -> Decimal:
+        return self.terms.value(self.case, v, R)
+
+
+class _TermsLeftOut:
+    """The values of ``op`` with one term of one of its sums left out, for every such term.
+
+    The values of the op's nodes are computed once per list of input values (the nodes on
+    the way from the op down to each sum: a product's factors, a sum's terms). A sum without
+    term i is then the sum less that term where the decimals make that exact — they do on
+    paper: if Σ|terms| is exact in the working precision, every partial sum of any of them
+    is — and else the other terms added again. The nodes above it are recombined as their own
+    ``value`` combines them (``Product``: 1 times each factor in order; ``Negated``: −x)."""
+
+    def __init__(self, op: Op):
+        self.op = op
+        # (the nodes above the sum: (node, its offset in op.inputs, the child taken), the
+        # sum, its offset, the term left out)
+        self.cases: list[tuple[list[tuple[_Parent, int, int]], Sum, int, int]] = []
+        self._walk(op, 0, [])
+        self._values: dict[int, list] = {}  # id(node) -> its children's values, for _inputs
+        self._failed: dict[int, list[int]] = {}  # id(node) -> the children without a value
+        self._sums: dict[int, tuple[Decimal, Decimal] | None] = {}
+        self._inputs: Sequence[Decimal] = []
+        self._rounding: Rounding | None = None
+
+    def _walk(self, node: Op, offset: int, above: list[tuple[_Parent, int, int]]) -> None:
+        if isinstance(node, Sum) and len(node.terms) > 1:
+            self.cases += [(above, node, offset, i) for i in range(len(node.terms))]
+        start = offset
+        for j, child in enumerate(_children(node)):
+            assert isinstance(node, (Product, Sum, Negated))  # the nodes with children
+            self._walk(child, start, [*above, (node, offset, j)])
+            start += len(child.inputs)
+
+    def value(self, case: int, v: Sequence[Decimal], R: Rounding) -> Decimal:
+        if v is not self._inputs or R is not self._rounding:  # another list: values afresh
+            self._inputs, self._rounding = v, R
+            self._values, self._failed, self._sums = {}, {}, {}
+        above, node, offset, term = self.cases[case]
+        x = self._sum_with(node, offset, term, R(paper.ZERO) if node.round_terms else paper.ZERO)
+        for parent, start, child in reversed(above):
+            if isinstance(parent, Negated):
+                x = -x
+            elif isinstance(parent, Product):
+                result = paper.ONE
+                for j, factor in enumerate(self._children_values(parent, start)):
+                    result *= x if j == child else _ok(factor)
+                x = result
+            else:  # a sum holding the sum
+                x = self._sum_with(parent, start, child, R(x) if parent.round_terms else x)
+        return x
+
+    def _children_values(self, node: _Parent, offset: int) -> list:
+        """Each child's value (a sum's terms rounded where it rounds them), or _Failed."""
+        if id(node) not in self._values:
+            v, R = self._inputs, self._rounding
+            assert R is not None
+            values: list = []
+            start = offset
+            for child in _children(node):
+                end = start + len(child.inputs)
+                try:
+                    value = child.value(v[start:end], R)
+                    values.append(R(value) if isinstance(node, Sum) and node.round_terms
+                                  else value)
+                except (ArithmeticError, ValueError) as exc:
+                    values.append(_Failed(exc))
+                start = end
+            self._values[id(node)] = values
+            self._failed[id(node)] = [i for i, x in enumerate(values) if isinstance(x, _Failed)]
+        return self._values[id(node)]
+
+    def _sum_with(self, node: Sum, offset: int, term: int, x: Decimal) -> Decimal:
+        """The sum with term ``term`` valued ``x``, as ``sum(terms, ZERO)`` would add it."""
+        values = self._children_values(node, offset)
+        failed = self._failed[id(node)]
+        if failed and failed != [term]:  # another term has no value: nor has the sum
+            raise values[next(i for i in failed if i != term)].error
+        exact = self._exact_sum(node, values)
+        if exact is not None and isinstance(x, Decimal) and x.is_finite():
+            total, size = exact
+            context = decimal.getcontext().copy()
+            context.clear_flags()
+            context.add(size, abs(x))  # every partial sum is at most this: exact if it is
+            result = context.add(context.subtract(total, values[term]), x)
+            if not context.flags[decimal.Inexact]:
+                return result
+        return sum([*values[:term], x, *values[term + 1:]], paper.ZERO)
+
+    def _exact_sum(self, node: Sum, values: list) -> tuple[Decimal, Decimal] | None:
+        """The sum of the terms and of their sizes, where both are exact in the working
+        precision (None where a term is not a finite decimal, or an addition rounds)."""
+        if id(node) not in self._sums:
+            self._sums[id(node)] = None
+            if all(type(t) is Decimal and t.is_finite() for t in values):
+                context = decimal.getcontext().copy()
+                context.clear_flags()
+                total, size = paper.ZERO, paper.ZERO
+                for t in values:
+                    total, size = context.add(total, t), context.add(size, abs(t))
+                if not context.flags[decimal.Inexact]:
+                    self._sums[id(node)] = (total, size)
+        return self._sums[id(node)]
+
+
+_Parent = Product | Sum | Negated
+
+
+def _children(node: Op) -> Sequence[Op]:
+    """The nodes ``_rebuild`` goes into."""
+    if isinstance(node, Product):
+        return node.factors
+    if isinstance(node, Sum):
+        return node.terms
+    if isinstance(node, Negated):
+        return [node.op]
+    return []
+
+
+def _ok(value):
+    if isinstance(value, _Failed):
+        raise value.error
+    return value
 
 
 def _mistaken(s: Slope, mistake: str):
     """The slope as the activation's own mistaken σ′ computes it, if it can be made."""
     slope = s.act.mistaken_slope(mistake)
-    return s if slope is None else _Leaf(s.inputs, lambda v: slope(v[0]))
+    return s if slope is None else _Leaf(s.inputs,
+                                         lambda v: paper.given(slope(float(v[0]))))
 
 
 def _slope_at_activation(s: Slope):
@@ -191,19 +380,22 @@ def _slope_of_other(s: Slope):
 class Mistaken(Protocol):
     """An op with a mistake made: only its value is needed, to compare with the answer."""
 
-    def value(self, v: Sequence[float], R: Rounding) -> float: ...
+    def value(self, v: Sequence[Decimal], R: Rounding) -> Decimal: ...
 
 
 def mistakes(op) -> Iterator[tuple[str, Mistaken]]:
     """(diagnosis code, the op with that mistake made), most specific first."""
-    for new in _rebuild(op, _drop_term):
+    for new in _terms_left_out(op):
         yield "missing_term", new
     if _has_slope(op):
-        yield "missing_derivative", _all_slopes(op, lambda s: _Leaf(s.inputs, lambda v: 1.0))
+        yield "missing_derivative", _all_slopes(op, _no_slope)
+    if _has_inline_slope(op):
         yield "derivative_at_activation", _all_slopes(op, _slope_at_activation)
         yield "wrong_activation_derivative", _all_slopes(op, _slope_of_other)
     if isinstance(op, Update):
         yield "update_sign", _Leaf(op.inputs, lambda v: v[0] + v[1] * v[2])
+    if isinstance(op, Increment):  # new(w) = w − Δw
+        yield "update_sign", _Leaf(op.inputs, lambda v: v[0] - v[1])
     for factor in (2.0, 0.5):
         yield "factor2", _Scaled(op, factor)
     yield "sign", _Scaled(op, -1.0)
@@ -222,23 +414,35 @@ class Grader:
         self.follow_through = follow_through
         self.problem = problem
         self._other: Worksheet | None = None
+        self._notation_sheets: dict[str, Worksheet] = {}  # other notations, as filed
+        self.settled = False  # True: the notation is the student's; grade() does not switch
         self._suggested: dict[str, str] = {}
+        self._nearest: NearestKey | None = None
 
     @property
     def other(self) -> Worksheet:
-        """The other notation's worksheet: its rounding path is a legitimate one too."""
+        """The other notation's worksheet: its rounding path is a legitimate one too. The
+        counterpart of the delta rule (δ = −dE/dz, the delta notation's path negated) is the
+        activation notation with its Δw steps written out: change(w) and new(w) are the same
+        quantities there."""
         if self._other is None:  # a graph has one notation: no other rounding path
             sheet = self.sheet
-            others = [n for n in sheet.network.notations if n != sheet.notation]
-            self._other = (solve_sheet(sheet.network, sheet.rounding.digits, others[0])
+            others = [n for n in sheet.network.notations
+                      if n != sheet.notation and n != "delta_rule"]
+            problem = sheet.network
+            if sheet.notation == "delta_rule" and isinstance(problem, Network):
+                problem = replace(problem, show=problem.show | {"change"})
+            self._other = (solve_sheet(problem, sheet.rounding, others[0])
                            if others else sheet)
         return self._other
 
     def unit(self, key: str) -> float:
-        """One unit of the last required digit: 10^-d, or the 3rd significant figure."""
-        digits = self.sheet.rounding.digits
-        if digits is not None:
-            return 10.0 ** -digits
+        """One unit of the last required digit, by the step's kind (SPEC §6): 10^-d, or the
+        n-th significant figure of the reference; unrounded, the 3rd of the exact value."""
+        precision = self.sheet.precision(key)
+        if precision is not None:
+            unit = precision.unit(self.sheet.values[key]) or precision.unit(self.sheet.exact[key])
+            return unit or 10.0 ** -precision.places  # a reference of exactly 0
         exact = abs(self.sheet.exact[key])
         return 1e-3 if exact == 0 else 10.0 ** (math.floor(math.log10(exact)) - 2)
 
@@ -250,9 +454,12 @@ class Grader:
         mine, theirs = {s.key for s in sheet.steps}, set(self.other.exact) - set(sheet.givens)
         answers = answers.resolved(mine | theirs)  # aliases such as u3' mean a key of these
         written = answers.answers.keys()
-        if len(written & (theirs - mine)) > len(written & (mine - theirs)):
-            # the student worked in the other notation: mark that worksheet instead
-            return Grader(self.other, self.follow_through, self.problem).grade(answers, only)
+        if not self.settled and written - mine:
+            worked = self.worked_in(written, mine)
+            if worked is not None:  # the student worked in another notation: mark that one
+                grader = Grader(worked, self.follow_through, self.problem)
+                grader.settled = True
+                return grader.grade(answers, only)
         report = Report(answers.path, answers.student, sheet, problem=self.problem)
         chosen = {s.key for s in self.check_only(sheet, only)}
         own = dict(sheet.values)  # the reference, overlaid with the student's numbers
@@ -279,6 +486,26 @@ class Grader:
                                          "unknown", self.unknown_message(key),
                                          written=answer.text))
         return report
+
+    def worked_in(self, written, mine: set[str]) -> Worksheet | None:
+        """The worksheet of another notation (SPEC §6: a network has three) whose keys the
+        answers use more than this sheet's own, the best such; None if there is none."""
+        sheet = self.sheet
+        best, margin = None, 0
+        for notation in sheet.network.notations:
+            if notation == sheet.notation:
+                continue
+            candidate = self._notation_sheets.get(notation)
+            if candidate is None:
+                same = self.other.notation == notation and self.other.network is sheet.network
+                candidate = self.other if same else solve_sheet(sheet.network, sheet.rounding,
+                                                                notation)
+                self._notation_sheets[notation] = candidate
+            there = set(candidate.exact) - set(candidate.givens)
+            gain = len(written & (there - mine)) - len(written & (mine - there))
+            if gain > margin:
+                best, margin = candidate, gain
+        return best
 
     @staticmethod
     def check_only(sheet: Worksheet, only: str | None) -> list[Step]:
@@ -308,11 +535,11 @@ class Grader:
         if differing and recomputed is not None and self.close(given, recomputed, unit):
             return self.carried_forward(item, step, own, differing, carried, recomputed, root)
         item.verdict = "accepted"
-        if sheet.rounding.digits is not None and self.close(given, exact, unit):
+        if sheet.rounding.rounds and self.close(given, exact, unit):
             item.message = f"matches the exact value {show_exact(exact)} (rounded at the end)"
             return item
         other = self.other.values.get(key)
-        if other is not None and sheet.rounding.digits is not None and self.close(
+        if other is not None and sheet.rounding.rounds and self.close(
                 given, other, unit):
             item.message = f"matches the {self.other.notation}-notation rounding path"
             return item
@@ -324,13 +551,15 @@ class Grader:
         item.diagnosis = self.diagnose(step, given, own, ref, recomputed, unit)
         if item.diagnosis:
             item.message = DIAGNOSES[item.diagnosis]
+            if item.diagnosis == "update_sign" and isinstance(step.op, Increment):
+                item.message = "the update subtracts Δw instead of adding it"  # w + Δw
         return item
 
     def carried_forward(self, item: Item, step: Step, own: dict, differing: list[str],
                         carried: str | None, recomputed: float, root: dict) -> Item:
         """An answer right from the student's own inputs, which differ from the sheet's."""
         first = next((k for k in differing if k in root), differing[0])
-        yours = f"your {first} = {self.sheet.rounding.show(own[first])}"
+        yours = f"your {first} = {self.sheet.show_value(first, own[first])}"
         if carried is None:  # the inputs differ only by accepted rounding paths: no error
             item.verdict = "accepted"
             item.message = f"a rounding path: right from {yours}"
@@ -356,7 +585,8 @@ class Grader:
         with a zero gradient is the weight copied."""
         values = [own[k] for k in step.inputs]
         return any(not self.close(wrong, recomputed, unit) for _, wrong in
-                   mistaken_values(telling_mistakes(step.op), values, self.sheet.rounding))
+                   mistaken_values(telling_mistakes(step.op), values,
+                                   self.sheet.rounding.rule(step.kind)))
 
     def recompute(self, step: Step, own: dict) -> float | None:
         """The step from the student's own numbers; None where they leave it undefined
@@ -371,7 +601,8 @@ class Grader:
                  recomputed: float | None, unit: float) -> str | None:
         for values in (own, self.sheet.values):
             v = [values[k] for k in step.inputs]
-            for code, wrong in mistaken_values(mistakes(step.op), v, self.sheet.rounding):
+            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
+            for code, wrong in mistaken_values(mistakes(step.op), v, rule):
                 if self.close(wrong, ref, unit) or (
                         recomputed is not None and self.close(wrong, recomputed, unit)):
                     continue  # a "mistake" that changes nothing is no diagnosis
@@ -386,15 +617,18 @@ class Grader:
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
-        digits, given = self.sheet.rounding.digits, answer.value
+        precision, given = self.sheet.precision(item.key), answer.value
         if item.verdict != "wrong" or given is None:
             return
-        if digits is not None and answer.decimals is not None and answer.decimals < digits:
+        figures = 3 if precision is None else precision.places  # significant figures asked
+        if precision is not None and not precision.significant:
+            digits = precision.places
+            if answer.decimals is None or answer.decimals >= digits:
+                return
             hint = f"write {digits} decimals (you wrote {answer.decimals})"
             written = 10.0 ** -answer.decimals
-        elif digits is None and answer.significant is not None and answer.significant < 3 \
-                and given:
-            hint = f"write 3 significant figures (you wrote {answer.significant})"
+        elif answer.significant is not None and answer.significant < figures and given:
+            hint = f"write {figures} significant figures (you wrote {answer.significant})"
             written = 10.0 ** (math.floor(math.log10(abs(given))) - answer.significant + 1)
         else:
             return
@@ -416,32 +650,92 @@ class Grader:
         """The step key nearest ``key`` ("" for none). Only a key of about a step key's
         length can be near one, and there are few of those: a file of 60,000 unknown keys
         costs a length test each, not 60,000 fuzzy searches."""
-        import difflib
-
         if len(self._suggested) >= _SUGGESTIONS or key in self._suggested:
             return self._suggested.get(key, "")
-        keys = [s.key for s in self.sheet.steps]
-        longest = max((len(k) for k in keys), default=0)
-        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5) \
-            if len(key) <= 3 * longest + 3 else []
-        self._suggested[key] = close[0] if close else ""
+        if self._nearest is None:  # once per sheet
+            self._nearest = NearestKey([s.key for s in self.sheet.steps])
+        self._suggested[key] = self._nearest(key)
         return self._suggested[key]
 
 
 _SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get none
 
 
+class NearestKey:
+    """The key a mistyped one most resembles: ``difflib.get_close_matches(word, keys, n=1,
+    cutoff=0.5)``, with what it needs of each key worked out once per sheet.
+
+    get_close_matches runs the slow ``ratio()`` on nearly every key. Here each key's
+    ``quick_ratio`` (difflib's upper bound of its ratio: the characters the two have in
+    common, counted) is found for all keys at once, a byte per key added up in one big
+    integer, the keys are tried in decreasing bound, and the search stops where the bound
+    falls below the best ratio found: a few ratio() calls per word."""
+
+    def __init__(self, keys: Sequence[str]):
+        self.keys = list(keys)
+        self.lengths = [len(key) for key in self.keys]
+        self.longest = max(self.lengths, default=0)
+        self.counts = [Counter(key) for key in self.keys]
+        self._columns: dict[str, bytes] = {}  # a character -> its count in each key, a byte each
+
+    def _column(self, char: str) -> bytes:
+        if char not in self._columns:
+            self._columns[char] = bytes(min(c.get(char, 0), 255) for c in self.counts)
+        return self._columns[char]
+
+    def __call__(self, word: str) -> str:
+        import difflib
+
+        size = len(word)
+        if size > 3 * self.longest + 3:
+            return ""
+        if size > 255:  # a byte per key holds the counts of a word this short only
+            close = difflib.get_close_matches(word, self.keys, n=1, cutoff=0.5)
+            return close[0] if close else ""
+        total = 0
+        for char, n in Counter(word).items():  # Σ min(n, count in key), every key at once
+            total += int.from_bytes(self._column(char).translate(_AT_MOST[n]), "little")
+        common = total.to_bytes(len(self.keys), "little")
+        bounds = []
+        for key, length, matches in zip(self.keys, self.lengths, common):
+            both = length + size  # ratio >= 0.5 is 4·matches >= both, in integers
+            if 4 * min(length, size) >= both and 4 * matches >= both:  # real_quick, quick
+                bounds.append((_ratio(matches, both), key))
+        bounds.sort(reverse=True)
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(word)  # as get_close_matches sets it (autojunk and all)
+        best: tuple[float, str] | None = None
+        for bound, key in bounds:
+            if best is not None and bound < best[0]:
+                break  # no key left can match better (an equal one may still win the tie)
+            matcher.set_seq1(key)
+            ratio = matcher.ratio()
+            if ratio >= 0.5 and (best is None or (ratio, key) > best):
+                best = (ratio, key)  # get_close_matches keeps the largest (ratio, key)
+        return best[1] if best else ""
+
+
+_AT_MOST = [bytes(min(i, n) for i in range(256)) for n in range(256)]  # byte tables: min(·, n)
+
+
+def _ratio(matches: int, length: int) -> float:
+    return 2.0 * matches / length if length else 1.0  # difflib's _calculate_ratio
+
+
 def _points(points: float) -> str:
     return f"{points:g}" if points != 0.5 else "½"
 
 
-def mistaken_values(mistaken: Iterable[tuple[str, Mistaken]], values: Sequence[float],
+def mistaken_values(mistaken: Iterable[tuple[str, Mistaken]], values: Sequence[float | Decimal],
                     R: Rounding) -> Iterator[tuple[str, float]]:
-    """Each mistake's value from ``values``; one the numbers leave undefined (ln 0, an
-    overflow) is passed over, as it can explain no answer."""
+    """Each mistake's value from ``values`` (on paper, as the sheet computes: the numbers as
+    written); one the numbers leave undefined (ln 0, an overflow) is passed over, as it can
+    explain no answer."""
+    given = [paper.given(x) for x in values]  # once: a long sum has many mistakes
     for code, op in mistaken:
         try:
-            wrong = R(op.value(values, R))
+            with paper.working():
+                wrong = paper.nearest_float(R(op.value(given, R)))
         except (ArithmeticError, ValueError):
             continue
         if math.isfinite(wrong):
@@ -452,13 +746,18 @@ def telling_mistakes(op) -> Iterator[tuple[str, Mistaken]]:
     """The mistakes that show whether a step's work was done: ``mistakes``, except that an
     update's are made in its η·gradient term (scaling the whole new weight is no mistake a
     student makes, and would make a copied weight look like work)."""
+    if isinstance(op, Increment):  # w + Δw: mistakes in the Δw term
+        yield "update_sign", _Leaf(op.inputs, lambda v: v[0] - v[1])
+        for mistake, scale in (("factor2", 2), ("decimal_shift", 10)):
+            yield mistake, _Leaf(op.inputs, lambda v, f=scale: v[0] + f * v[1])
+        return
     if not isinstance(op, Update):
         yield from mistakes(op)
         return
     yield "update_sign", _Leaf(op.inputs, lambda v: v[0] + v[1] * v[2])
     for code, factor in (("factor2", 2.0), ("factor2", 0.5), ("decimal_shift", 10.0),
                          ("decimal_shift", 0.1)):
-        yield code, _Leaf(op.inputs, lambda v, f=factor: v[0] - f * v[1] * v[2])
+        yield code, _Leaf(op.inputs, lambda v, f=factor: v[0] - paper.given(f) * v[1] * v[2])
 
 
 class Graders:

@@ -55,9 +55,28 @@ Marked = Report | Unmarked
 
 @dataclass
 class Marking:
-    """A class set's outcome: a row per file given, in order — a report, or why not."""
+    """A class set's outcome: a row per file given, in order — a report, or why not. With
+    ``keep`` false the outcomes are counted, not kept (a view that wrote each as it came)."""
 
     outcomes: list[Marked] = field(default_factory=list)
+    keep: bool = True
+    unmarked: int = 0  # files that could not be marked
+    imperfect: int = 0  # files marked with a point lost, or against another problem
+
+    def __post_init__(self) -> None:
+        for outcome in self.outcomes:
+            self._count(outcome)
+
+    def add(self, outcome: Marked) -> None:
+        self._count(outcome)
+        if self.keep:
+            self.outcomes.append(outcome)
+
+    def _count(self, outcome: Marked) -> None:
+        if isinstance(outcome, Unmarked):
+            self.unmarked += 1
+        elif not outcome.all_right or outcome.status == MISMATCH:
+            self.imperfect += 1
 
     @property
     def reports(self) -> list[Report]:
@@ -71,10 +90,9 @@ class Marking:
     def exit_code(self) -> int:
         """``check``'s: 2 when a file could not be marked, else 0 when every answer earned
         its point (in a file naming the problem it was marked against), 1 otherwise."""
-        if self.errors:
+        if self.unmarked:
             return 2
-        return 0 if all(report.all_right and report.status != MISMATCH
-                        for report in self.reports) else 1
+        return 1 if self.imperfect else 0
 
 
 class Marker:
@@ -137,12 +155,13 @@ def mark_each(paths: Iterable[str | Path], only: str | None = None,
 
 def mark_files(paths: Iterable[str | Path], only: str | None = None,
                on_each: Callable[[Marked], None] | None = None, problem: str | None = None,
-               follow_through: str = "full", marker: Marker | None = None) -> Marking:
+               follow_through: str = "full", marker: Marker | None = None,
+               keep: bool = True) -> Marking:
     """Mark every file; ``on_each`` sees each outcome as it comes (a view printing reports
-    while the rest are marked)."""
-    marking = Marking()
+    while the rest are marked); ``keep`` false keeps only the counts."""
+    marking = Marking(keep=keep)
     for outcome in mark_each(paths, only, problem, follow_through, marker):
-        marking.outcomes.append(outcome)
+        marking.add(outcome)
         if on_each:
             on_each(outcome)
     return marking

@@ -27,13 +27,21 @@ from bptutor.model.activations import (
     ACTIVATION_FUNCTIONS,
     ACTIVATIONS,
     DEFAULT_ACTIVATION,
-    DEFAULT_ALPHA,
     Activation,
 )
 from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, default_loss
-from bptutor.model.network import Example, Layer, Network, default_bias_names, default_weight_names
+from bptutor.model.network import (
+    NOTATIONS,
+    Example,
+    Layer,
+    Network,
+    default_bias_names,
+    default_threshold_names,
+    default_weight_names,
+    with_conventions,
+)
 from bptutor.model.problem import as_network
-from bptutor.model.rounding import show_given
+from bptutor.model.rounding import Rounding, show_given
 from bptutor.sheet.worksheet import Worksheet, solve
 
 DEFAULT_SHAPE = "2-2-1"
@@ -76,16 +84,19 @@ class Options:
     like: str | None = None
     title: str | None = None
     seed: int | None = None
+    notation: str | None = None  # SPEC §3/§6: activation (default), delta or delta_rule
+    threshold: bool = False  # thresholds θ (z = Σ w·a − θ) in place of biases (SPEC §6)
 
 
 @dataclass
 class LayerPlan:
     neurons: list[str]
     activations: list[str]  # canonical name per neuron
-    alpha: float
+    alpha: float  # NaN: each function's own default (leaky_relu 0.01, elu 1)
     bias: bool
     weight_names: list[list[str]] | None  # None: the default names W{k}[j,i]
     bias_names: list[str] | None  # None: the default names b{k}[j] (or no bias)
+    threshold: bool = False  # the bias is a threshold θ: z = Σ w·a − θ
 
 
 @dataclass
@@ -93,7 +104,7 @@ class Plan:
     """A problem's structure without its numbers."""
 
     title: str
-    round: int | None
+    round: int | Rounding | None  # round: d, or a long form (SPEC §6) that --like keeps
     notation: str
     loss: str
     inputs: list[str]
@@ -101,8 +112,9 @@ class Plan:
     examples: int
     learning_rate: float | None
     update_biases: bool
-    base_round: int | None  # what round and learning_rate are without --round and co.
+    base_round: int | Rounding | None  # what round and learning_rate are without --round and co.
     base_rate: float | None
+    like: Network | None = None  # --like's problem: its dialect (SPEC §6) is kept
 
 
 @dataclass
@@ -181,11 +193,14 @@ def fresh_plan(options: Options, seed: int) -> Plan:
             names = [f"h{j}" for j in range(1, size + 1)]
         else:
             names = [f"h{k}_{j}" for j in range(1, size + 1)]
-        layers.append(LayerPlan(names, [act] * size, DEFAULT_ALPHA, options.bias is not False,
-                                None, None))
+        layers.append(LayerPlan(names, [act] * size, math.nan, options.bias is not False,
+                                None, None, options.threshold))
+    if options.threshold and options.bias is False:
+        raise UsageError("--threshold gives every layer thresholds in place of biases; "
+                         "leave out --no-bias")
     shape = "-".join(map(str, sizes))
     title = options.title or f"{shape} {_activation_words(acts)} network (practice, seed {seed})"
-    return Plan(title, _digits(options, DEFAULT_ROUND), "activation", loss,
+    return Plan(title, _digits(options, DEFAULT_ROUND), _notation(options, "activation"), loss,
                 [f"x{i}" for i in range(1, sizes[0] + 1)], layers, 1,
                 _rate(options, DEFAULT_RATE), True, DEFAULT_ROUND, DEFAULT_RATE)
 
@@ -193,7 +208,8 @@ def fresh_plan(options: Options, seed: int) -> Plan:
 def like_plan(options: Options, seed: int) -> Plan:
     assert options.like is not None  # the plan of --like FILE
     for flag, value in (("--shape", options.shape), ("--activation", options.activation),
-                        ("--loss", options.loss), ("--bias/--no-bias", options.bias)):
+                        ("--loss", options.loss), ("--bias/--no-bias", options.bias),
+                        ("--threshold", options.threshold or None)):
         if value is not None:
             raise UsageError(f"--like takes the structure from {clip(options.like)}; "
                              f"leave out {flag}")
@@ -203,16 +219,33 @@ def like_plan(options: Options, seed: int) -> Plan:
                          "problem; --like needs a network")
     net = as_network(problem)
     layers = [LayerPlan(
-        list(layer.neurons), [a.name for a in layer.activations], layer.activations[0].alpha,
-        layer.bias is not None, layer.weight_names, layer.bias_names)
+        list(layer.neurons), [a.name for a in layer.activations], _alpha(layer),
+        layer.bias is not None, layer.weight_names, layer.bias_names, layer.threshold)
         for layer in net.layers]
     return Plan(options.title or f"{net.title}, new numbers (seed {seed})",
-                _digits(options, net.round), net.notation, net.loss.name, list(net.inputs),
+                _digits(options, net.round), _notation(options, net.notation), net.loss.name,
+                list(net.inputs),
                 layers, len(net.examples), _rate(options, net.learning_rate), net.update_biases,
-                net.round, net.learning_rate)
+                net.round, net.learning_rate, like=net)
 
 
-def _digits(options: Options, default: int | None) -> int | None:
+def _alpha(layer: Layer) -> float:
+    """The layer's alpha, as the function that takes it has it (NaN: none does)."""
+    return next((a.alpha for a in layer.activations if a.function.takes_alpha), math.nan)
+
+
+def _notation(options: Options, default: str) -> str:
+    if options.notation is None:
+        return default
+    if options.notation not in NOTATIONS:
+        close = _suggest(options.notation, NOTATIONS)
+        raise UsageError(f"unknown notation {clip(options.notation)!r}"
+                         + (f" ({close})" if close else "") + "; choose from "
+                         + ", ".join(NOTATIONS))
+    return options.notation
+
+
+def _digits(options: Options, default: int | Rounding | None) -> int | Rounding | None:
     if options.no_round and options.round is not None:
         raise UsageError("give --round N or --no-round, not both")
     if options.round is not None and not 0 <= options.round <= 12:
@@ -271,11 +304,13 @@ def draw(plan: Plan, rng: random.Random) -> Numbers:
     weights, biases = [], []
     for layer in plan.layers:
         rows, bias, zs = [], [], []
+        sign = -1 if layer.threshold else 1  # z = Σ w·a − θ
         for act in layer.activations:
             for _ in range(ROW_TRIES):
                 row = [draw_weight(rng) for _ in below[0]]
                 b = draw_weight(rng) if layer.bias else 0
-                z = [math.fsum(w / 10 * a for w, a in zip(row, xs)) + b / 10 for xs in below]
+                z = [math.fsum(w / 10 * a for w, a in zip(row, xs)) + sign * b / 10
+                     for xs in below]
                 if _lively(act, z):
                     break
             rows.append(row)
@@ -316,14 +351,33 @@ def drawn_network(plan: Plan, numbers: Numbers, source: str) -> Network:
             [[w / 10 for w in row] for row in rows],
             layer.weight_names or default_weight_names(k, n, width),
             None if bias is None else [b / 10 for b in bias],
-            None if bias is None else layer.bias_names or default_bias_names(k, n)))
+            None if bias is None else layer.bias_names or _default_bias_names(layer, k, n),
+            threshold=layer.threshold))
         width = n
     examples = [Example([x / 10 for x in xs], [t / 10 for t in ts])
                 for xs, ts in numbers.examples]
-    return Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
-                   LOSS_FUNCTIONS[plan.loss], list(plan.inputs), layers, examples,
-                   plan.learning_rate,
-                   plan.update_biases)
+    drawn = Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
+                    LOSS_FUNCTIONS[plan.loss], list(plan.inputs), layers, examples,
+                    plan.learning_rate,
+                    plan.update_biases)
+    return drawn if plan.like is None else _in_the_dialect_of(drawn, plan.like)
+
+
+def _in_the_dialect_of(drawn: Network, like: Network) -> Network:
+    """``like`` itself with ``drawn``'s numbers, title and settings: every convention of the
+    file (rounding long form, extra steps, batch mode, thresholds, shared names — whatever
+    fields a problem has, now or later) is copied with it rather than listed here."""
+    same = with_conventions(drawn, like)  # every place of a shared name holds one value
+    layers = [replace(model, weights=layer.weights, bias=layer.bias)
+              for layer, model in zip(same.layers, like.layers)]
+    return replace(like, path=drawn.path, title=drawn.title, source=drawn.source,
+                   round=drawn.round, notation=drawn.notation,
+                   learning_rate=drawn.learning_rate, layers=layers, examples=drawn.examples,
+                   marks={})
+
+
+def _default_bias_names(layer: LayerPlan, k: int, n: int) -> list[str]:
+    return default_threshold_names(k, n) if layer.threshold else default_bias_names(k, n)
 
 
 def source_line(options: Options, plan: Plan, seed: int) -> str:
@@ -341,6 +395,10 @@ def source_line(options: Options, plan: Plan, seed: int) -> str:
             words += ["--loss", plan.loss]
         if not plan.layers[0].bias:
             words.append("--no-bias")
+        if plan.layers[0].threshold:
+            words.append("--threshold")
+    if plan.notation != (plan.like.notation if plan.like is not None else "activation"):
+        words += ["--notation", plan.notation]
     if plan.round != plan.base_round:
         words += ["--no-round"] if plan.round is None else ["--round", str(plan.round)]
     if plan.learning_rate is not None and plan.learning_rate != plan.base_rate:
@@ -357,7 +415,7 @@ def dull(sheet: Worksheet) -> str | None:
     net = as_network(sheet.network)
     functions = {n: a.function for layer in net.layers
                  for n, a in zip(layer.neurons, layer.activations)}
-    rounds = sheet.rounding.digits is not None
+    rounds = sheet.rounding.rounds
     for step in sheet.steps:
         key = step.key
         if step.kind == "activation":

@@ -43,6 +43,7 @@ class Reveal:
     working: str  # key = formula = numbers substituted
     value: float | None  # what those numbers give; None where they leave it undefined (ln 0)
     sheet_value: float  # the worksheet's value (differs when the student carries an error)
+    key: str = ""  # the step's key: its kind's precision shows the values
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class QuizSession:
     def reveal(self, step: Step) -> Reveal:
         """The formula with the numbers substituted and the right value from them."""
         mine = self.grader.recompute(step, self.own)
-        return Reveal(self.working(step), mine, self.sheet.values[step.key])
+        return Reveal(self.working(step), mine, self.sheet.values[step.key], step.key)
 
     def _asked(self) -> Step:
         step = self.current

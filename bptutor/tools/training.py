@@ -83,6 +83,7 @@ class Result:
     predictions: list[Prediction] = field(default_factory=list)
     hidden: list[HiddenUnit] = field(default_factory=list)
     penalty: float = 0.0  # λ/2·Σw² at the end
+    names: list[str] = field(default_factory=list)  # of ``params``' entries (NetworkLoss's)
 
     @property
     def epochs_run(self) -> int:
@@ -97,7 +98,7 @@ class Result:
             "l2": s.l2, "seed": s.seed, "shuffle": s.shuffle, "seconds": self.seconds,
             "diverged_at": self.diverged_at, "loss": [_finite(e) for e in self.losses],
             "l2_penalty": _finite(self.penalty),
-            "weights": {name: _finite(v) for name, v in parameter_values(self.network)},
+            "weights": self.weights(),
             "predictions": [{"input": p.inputs, "target": p.targets,
                              "output": [_finite(y) for y in p.outputs], "right": p.right}
                             for p in self.predictions],
@@ -105,6 +106,14 @@ class Result:
                         "activations": [_finite(a) for a in h.activations],
                         "function": h.function} for h in self.hidden],
         }
+
+    def weights(self) -> dict[str, float | None]:
+        """Every weight and bias by name (null where diverged), as one vectorised pass."""
+        if not self.names:
+            return {name: _finite(v) for name, v in parameter_values(self.network)}
+        if math.isfinite(float(self.params.sum())):
+            return dict(zip(self.names, self.params.tolist()))
+        return {name: _finite(v) for name, v in zip(self.names, self.params.tolist())}
 
 
 def _finite(x: float) -> float | None:
@@ -123,18 +132,28 @@ class Model:
         size = len(self.loss.names)
         self.is_weight = np.zeros(size, dtype=bool)  # L2 decays weights, never biases
         self.frozen = np.zeros(size, dtype=bool)  # update_biases: false keeps biases fixed
-        for w, b, _ in self.loss.layout:
-            self.is_weight[w] = True
-            if b is not None and not net.update_biases:
-                self.frozen[b] = True
+        for slot in self.loss.slots:
+            self.is_weight[slot.weights] = True
+            if slot.bias is not None and not net.update_biases:
+                self.frozen[slot.bias] = True
+        self.mean = net.batch == "mean"  # each update's E and gradient: mean over its examples
 
     def losses(self, params: np.ndarray) -> np.ndarray:
-        """Each example's loss."""
-        return self.loss(params[None, :])[0]
+        """Each example's loss (under the caller's np.errstate, as in ``train``)."""
+        return self.loss.descent_losses(params)
 
-    def gradient(self, params: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """dE/d(parameter) summed over the examples ``rows``."""
-        return self.loss.gradient(params, rows)
+    def total(self, losses: np.ndarray) -> float:
+        """E from the examples' losses: their sum, or mean (batch: mean)."""
+        return float(losses.sum() * self.loss.reduction)
+
+    def gradient(self, params: np.ndarray, rows: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """dE/d(parameter) over the examples ``rows`` (all by default; summed, or averaged
+        under batch: mean), and their losses, under the caller's np.errstate."""
+        grad, losses = self.loss.backprop(params, rows)
+        if self.mean:
+            grad /= len(losses)
+        return grad, losses
 
 
 def initial_parameters(net: Network, rng: np.random.Generator,
@@ -173,31 +192,64 @@ def train(net: Network, settings: Settings,
     rng = np.random.default_rng(settings.seed)
     model, rate = Model(net), settings.rate(net)
     params, drawn = initial_parameters(net, rng, model.loss)
-    losses = [float(model.losses(params).sum())]
+    with np.errstate(all="ignore"):
+        losses = [model.total(model.losses(params))]
     if not math.isfinite(losses[0]):
         raise net.error("loss", "E cannot be computed with the starting weights (a log meets 0, "
                         "or a number overflows)", "use smaller weights or inputs")
-    velocity, diverged = np.zeros_like(params), None
     start = time.perf_counter()
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
-        for epoch in range(1, settings.epochs + 1):
-            for rows in settings.batches(len(net.examples), rng):
-                grad = model.gradient(params, rows) + settings.l2 * model.is_weight * params
-                grad[model.frozen] = 0.0
-                velocity = settings.momentum * velocity - rate * grad
-                params = params + velocity
-            losses.append(float(model.losses(params).sum()))
-            if not (math.isfinite(losses[-1]) and np.isfinite(params).all()):
-                diverged = epoch
-                break
-            if on_epoch:
-                on_epoch(epoch, losses[-1])
+        diverged = _descend(model, settings, rate, params, losses, rng, on_epoch)
         seconds = time.perf_counter() - start
         trained = with_parameters(net, params, model.loss)
         result = Result(trained, params, settings, rate, losses, seconds, drawn, diverged)
         result.penalty = float(settings.l2 / 2 * (params[model.is_weight] ** 2).sum())
+        result.names = model.loss.names
         result.predictions, result.hidden = inspect(trained, params, model.loss)
     return result
+
+
+def _descend(model: Model, settings: Settings, rate: float, params: np.ndarray,
+             losses: list[float], rng: np.random.Generator,
+             on_epoch: Callable[[int, float], None] | None) -> int | None:
+    """The epochs, updating ``params`` in place and appending E after each to ``losses``;
+    the epoch that diverged, if one did. Whole arrays per layer (numeric.py), and no work
+    for a setting left at 0."""
+    count = len(model.net.examples)
+    fixed = None if settings.shuffle else settings.batches(count, rng)  # the same each epoch
+    # one batch of every example in file order: the forward pass that gives E after an
+    # epoch is the one the next epoch's gradient needs
+    whole = fixed is not None and len(fixed) == 1 and len(fixed[0]) == count
+    decay = settings.l2 * model.is_weight if settings.l2 else None
+    frozen = model.frozen if model.frozen.any() else None
+    velocity = np.zeros_like(params) if settings.momentum else None
+    pending = None
+    for epoch in range(1, settings.epochs + 1):
+        for rows in fixed or settings.batches(count, rng):
+            grad = pending if pending is not None else model.gradient(params, rows)[0]
+            if decay is not None:
+                grad += decay * params
+            if frozen is not None:
+                grad[frozen] = 0.0
+            grad *= rate  # the gradient is this update's own array
+            if velocity is not None:  # v ← μ·v − η·g; w ← w + v
+                velocity *= settings.momentum
+                velocity -= grad
+                params += velocity
+            else:
+                params -= grad
+            pending = None
+        if whole and epoch < settings.epochs:
+            pending, each = model.gradient(params)
+        else:
+            each = model.losses(params)
+        losses.append(model.total(each))
+        # a sum is finite only if every weight is (one pass, no array of flags)
+        if not (math.isfinite(losses[-1]) and math.isfinite(float(params.sum()))):
+            return epoch
+        if on_epoch:
+            on_epoch(epoch, losses[-1])
+    return None
 
 
 # A parameter vector is 8 bytes a number and training holds about six (parameters, gradient,
@@ -229,19 +281,18 @@ def inspect(net: Network, params: np.ndarray, loss: NetworkLoss | None = None
             ) -> tuple[list[Prediction], list[HiddenUnit]]:
     """Every example's prediction, and every hidden neuron's activation on every example."""
     loss = loss or NetworkLoss(net)
-    passes = [a[0] for _, a in loss.forward(params[None, :])]
+    passes = [a for _, a in loss.forward(params)]
     inputs = [e.inputs for e in net.examples]
     out_layer = net.layers[-1]
     predictions = [Prediction(e.inputs, e.targets, y.tolist(), _right(out_layer, y, e.targets))
                    for e, y in zip(net.examples, passes[-1])]
     hidden = []
     for layer, acts in zip(net.layers[:-1], passes):
-        for j, neuron in enumerate(layer.neurons):
-            column = acts[:, j].tolist()
-            cut = layer.activations[j].function.midpoint
-            bits = [int(a >= cut) for a in column]
+        cuts = np.array([act.function.midpoint for act in layer.activations])
+        columns, bits = acts.T.tolist(), (acts >= cuts).T.astype(int).tolist()
+        for neuron, column, column_bits in zip(layer.neurons, columns, bits):
             hidden.append(HiddenUnit(layer.index, neuron, column,
-                                     boolean_name(inputs, bits, net.inputs)))
+                                     boolean_name(inputs, column_bits, net.inputs)))
     return predictions, hidden
 
 

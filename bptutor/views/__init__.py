@@ -22,6 +22,8 @@ KIND_STYLE = {
     "delta": ("δ", "red", "error derivative at a preactivation (δ)"),
     "gradient": ("grad", "magenta", "weight gradient"),
     "update": ("new", "magenta", "updated weight"),
+    "slope": ("σ′", "green", "activation derivative σ′"),  # SPEC §6 show: [slope]
+    "change": ("Δ", "magenta", "weight change Δw"),  # SPEC §6 delta_rule, show: [change]
     "node": ("node", "cyan", "graph node"),
 }
 
@@ -52,10 +54,10 @@ def line(sheet: Worksheet, step: Step) -> Line:
 
     value, exact = sheet.values[step.key], sheet.exact[step.key]
     exact_shown = None
-    if sheet.rounding.digits is not None and abs(value - exact) > 1e-12:
+    if sheet.rounding.rounds and abs(value - exact) > 1e-12:
         exact_shown = show_exact(exact)
     return Line(step, step.formula, sheet.substituted(step), value, exact,
-                sheet.rounding.show(value), exact_shown)
+                sheet.rounding.show(value, step.kind), exact_shown)
 
 
 def heading(step: Step, examples: int) -> str:
@@ -69,7 +71,4 @@ def heading(step: Step, examples: int) -> str:
 def settings(sheet: Worksheet) -> str:
     from bptutor.sheet.worksheet import notation_summary
 
-    digits = sheet.rounding.digits
-    rounding = (f"rounded to {digits} decimal{'s' * (digits != 1)} after every step"
-                if digits is not None else "exact (no rounding)")
-    return f"{rounding} · {notation_summary(sheet.network, sheet.notation)}"
+    return f"{sheet.rounding.words()} · {notation_summary(sheet.network, sheet.notation)}"

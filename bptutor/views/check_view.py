@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from bptutor.model.rounding import show_given
 from bptutor.tools.grading import DIAGNOSES, MISMATCH, Item, Report
 from bptutor.tools.marking import Marked, Unmarked
-from bptutor.views.terminal import printable, printable_error
+from bptutor.views.json_view import indented
+from bptutor.views.terminal import Column, Lines, Span, Spans, TextTable, printable, printable_error
 
 VERDICT_STYLE = {
     "correct": ("✓", "green"),
@@ -60,16 +61,16 @@ def marked_against(report: Report) -> str:
     return printable(str(report.problem)) if report.problem else "its own problem"
 
 
-def report_table(report: Report, reveal: str = "answer") -> Table:
+def report_table(report: Report, reveal: str = "answer") -> TextTable:
     sheet = report.sheet
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("quantity", no_wrap=True)
-    table.add_column("yours", justify="right", no_wrap=True)
+    columns = [Column("quantity", wrap=False), Column("yours", "right", wrap=False)]
     if reveal == "answer":
-        table.add_column("expected", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
+        columns.append(Column("expected", "right", wrap=False))
+    columns.append(Column("verdict", wrap=False))
     if reveal != "verdict":
-        table.add_column("why", overflow="fold")
+        columns.append(Column("why", fold=True, formula=True))
+    table = TextTable(columns)
+    show = sheet.show_value
     unknown = 0
     for item in report.items:
         if item.verdict == "unknown":
@@ -77,21 +78,19 @@ def report_table(report: Report, reveal: str = "answer") -> Table:
             if unknown > MAX_UNKNOWN_ROWS:
                 continue
         symbol, colour = VERDICT_STYLE[item.verdict]
-        row = [Text(printable(item.key)), Text(_given(item))]
+        row: list[str | Span] = [printable(item.key), _given(item)]
         if reveal == "answer":
-            expected = "" if item.expected is None else sheet.rounding.show(item.expected)
-            row.append(Text(expected))
-        row.append(Text(f"{symbol} {item.verdict.replace('_', '-')}", style=colour))
+            row.append("" if item.expected is None else show(item.key, item.expected))
+        row.append((f"{symbol} {item.verdict.replace('_', '-')}", colour))
         if reveal != "verdict":
             why = printable(item.message)
             if reveal == "answer":
                 why += ("\n" if why else "") + worked(report, item)
-            row.append(Text(why.strip("\n"),
-                            style="dim" if item.verdict in ("correct", "missing") else ""))
+            row.append((why.strip("\n"),
+                        "dim" if item.verdict in ("correct", "missing") else ""))
         table.add_row(*row)
     if unknown > MAX_UNKNOWN_ROWS:
-        table.add_row(Text(f"… {unknown - MAX_UNKNOWN_ROWS:,} more unknown keys",
-                           style="magenta"))
+        table.add_row((f"… {unknown - MAX_UNKNOWN_ROWS:,} more unknown keys", "magenta"))
     return table
 
 
@@ -100,85 +99,116 @@ def worked(report: Report, item: Item) -> str:
     if item.verdict not in ("wrong", "invalid") or item.step is None:
         return ""
     sheet = report.sheet
-    shown = sheet.rounding.show(sheet.values[item.key])
+    shown = sheet.show_value(item.key, sheet.values[item.key])
     return printable(f"{item.key} = {item.step.formula} = {sheet.substituted(item.step)} = "
                      f"{shown}")
 
 
 def print_report(console: Console, report: Report, reveal: str = "answer") -> None:
+    """One file's report, written in one go: header, table, score."""
+    out = Lines(console)
     who = f" — {report.student}" if report.student else ""
-    console.print(Text(printable(f"{report.path}{who}"), style="bold"),
-                  Text(printable(f"({report.sheet.network.title})"), style="dim"))
-    console.print(Text(f"marked against {marked_against(report)}", style="dim"))
+    out.add_wrapped([(printable(f"{report.path}{who}"), "bold"), (" ", ""),
+                     (printable(f"({report.sheet.network.title})"), "dim")])
+    out.text(f"marked against {marked_against(report)}", "dim")
     if report.status == MISMATCH:
-        console.print(Text(f"⚠ flagged: {printable(report.note)}", style="bold red"))
-    console.print(report_table(report, reveal))
-    console.print(score_line(report))
-    console.print()
+        out.text(f"⚠ flagged: {printable(report.note)}", "bold red")
+    out.table(report_table(report, reveal))
+    out.add_wrapped(score_spans(report))
+    out.blank()
+    out.flush()
 
 
-def score_line(report: Report) -> Text:
+def score_spans(report: Report) -> Spans:
     counts = Counter(item.verdict for item in report.items)
     parts = ", ".join(f"{n} {verdict.replace('_', '-')}" for verdict, n in counts.items())
     style = "bold green" if report.all_right and report.status != MISMATCH else "bold"
-    return Text(f"score {_score(report.score)}/{report.max_score}  ({parts})", style=style)
+    return [(f"score {_score(report.score)}/{report.max_score}  ({parts})", style)]
+
+
+def score_line(report: Report) -> Text:
+    [(text, style)] = score_spans(report)
+    return Text(text, style=style)
 
 
 def print_summary(console: Console, outcomes: list[Marked]) -> None:
     """One line per file, the problems marked against, the score distribution, the most
     frequent diagnoses per key."""
     reports = [o for o in outcomes if isinstance(o, Report)]
-    table = Table(title="Class", show_edge=False)
-    for name in ("file", "student", "score", "status", "marked against"):
-        table.add_column(name, justify="right" if name == "score" else "left")
+    table = TextTable([Column(name, "right" if name == "score" else "left")
+                       for name in ("file", "student", "score", "status", "marked against")],
+                      pad_edge=True, title="Class")
     for outcome in outcomes:
         if isinstance(outcome, Unmarked):
             table.add_row(printable(outcome.path), printable(outcome.student or ""), "—",
-                          Text("error", style="red"), "")
+                          ("error", "red"), "")
             continue
-        status = Text("flagged: names another problem", style="bold red") \
-            if outcome.status == MISMATCH else Text(outcome.status)
+        status = ("flagged: names another problem", "bold red") \
+            if outcome.status == MISMATCH else (outcome.status, "")
         table.add_row(printable(outcome.path), printable(outcome.student or ""),
                       f"{_score(outcome.score)}/{outcome.max_score}", status,
                       marked_against(outcome))
-    console.print(table)
+    out = Lines(console)
+    out.table(table)
     problems = Counter(marked_against(r) for r in reports)
     if len(problems) > 1:
-        console.print(Text("⚠ the files were marked against different problems: ",
-                           style="bold red") + Text("  ".join(
-                               f"{name} ×{n}" for name, n in problems.most_common())))
+        out.text("⚠ the files were marked against different problems: " + "  ".join(
+            f"{name} ×{n}" for name, n in problems.most_common()), "bold red")
     flagged = sum(1 for r in reports if r.status == MISMATCH)
     if flagged:
-        console.print(Text(f"⚠ {flagged} file(s) name another problem than the one they were "
-                           "marked against", style="bold red"))
+        out.text(f"⚠ {flagged} file(s) name another problem than the one they were "
+                 "marked against", "bold red")
     unmarked = len(outcomes) - len(reports)
     if unmarked:
-        console.print(Text(f"⚠ {unmarked} file(s) could not be marked (errors above)",
-                           style="bold red"))
+        out.text(f"⚠ {unmarked} file(s) could not be marked (errors above)", "bold red")
     scores = Counter(f"{_score(r.score)}/{r.max_score}" for r in reports)
-    console.print(Text("Scores: ", style="bold") + Text(
-        "  ".join(f"{score} ×{n}" for score, n in sorted(scores.items(), reverse=True))))
+    out.text("Scores: " + "  ".join(
+        f"{score} ×{n}" for score, n in sorted(scores.items(), reverse=True)), "bold")
     mistakes = Counter((item.key, item.diagnosis) for r in reports for item in r.items
                        if item.diagnosis)
     wrong = Counter(item.key for r in reports for item in r.items if item.verdict == "wrong")
     if wrong:
-        console.print(Text("Most often wrong:", style="bold"))
+        out.text("Most often wrong:", "bold")
         for key, n in wrong.most_common(5):
             common = [(d, m) for (k, d), m in mistakes.most_common() if k == key][:2]
             why = "; ".join(f"{DIAGNOSES[d]} ×{m}" for d, m in common)
-            console.print(Text(f"  {printable(key)}: {n} wrong" + (f" — {why}" if why else "")))
+            out.text(f"  {printable(key)}: {n} wrong" + (f" — {why}" if why else ""))
+    out.flush()
 
 
 def json_doc(outcomes: list[Marked]) -> dict:
     return {"files": [outcome.as_json() for outcome in outcomes]}
 
 
-def json_text(doc: object) -> str:
-    """JSON with every character that could control a terminal written as a \\u escape
-    (json itself escapes only those below U+0020): the same data, safe to print."""
-    text = json.dumps(doc, indent=2, ensure_ascii=False)
-    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
-                  lambda m: f"\\u{ord(m.group()):04x}", text)
+# characters that could control a terminal which json does not escape (it does those < U+0020)
+_CONTROL = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(doc: object, level: int = 0) -> str:
+    """JSON (indented, as nested ``level`` deep) with every character that could control a
+    terminal written as a \\u escape: the same data, safe to print."""
+    text = indented(doc, level)
+    if text.isascii() and "\x7f" not in text:  # O(1) and a memchr: most documents
+        return text
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class JsonFiles:
+    """``check -f json`` written a file at a time, as each is marked (memory stays flat): the
+    same text as ``json_text(json_doc(outcomes))``."""
+
+    OPENING = '{\n  "files": ['
+
+    def __init__(self) -> None:
+        self.files = 0
+
+    def file(self, outcome: Marked) -> str:
+        """A file's object, after the opening or the previous file's."""
+        self.files += 1
+        return ("\n    " if self.files == 1 else ",\n    ") + json_text(outcome.as_json(), 2)
+
+    def closing(self) -> str:
+        return ("\n  ]" if self.files else "]") + "\n}"
 
 
 def gradescope_doc(report: Report, reveal: str = "answer") -> dict:
@@ -192,7 +222,7 @@ def gradescope_doc(report: Report, reveal: str = "answer") -> dict:
         if reveal != "verdict" and item.message:
             output += f": {item.message}"
         if reveal == "answer" and item.expected is not None and item.verdict != "correct":
-            output += f"\nexpected {report.sheet.rounding.show(item.expected)}"
+            output += f"\nexpected {report.sheet.show_value(item.key, item.expected)}"
             step = worked(report, item)
             output += f"\n{step}" if step else ""
         tests.append({"name": item.key, "score": _number(item.earned), "max_score": 1,
@@ -230,23 +260,49 @@ def csv_cell(value: object) -> str:
 
 
 def gradebook_csv(outcomes: list[Marked]) -> str:
-    keys: list[str] = []
+    book = Gradebook()
     for outcome in outcomes:
-        if isinstance(outcome, Report):
-            keys += [i.key for i in outcome.items if i.verdict != "unknown" and i.key not in keys]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["file", "student", "score", "max_score", "status", "problem", "sha256",
-                     *map(csv_cell, keys)])
-    for outcome in outcomes:
+        book.add(outcome)
+    return book.text()
+
+
+class Gradebook:
+    """``--csv``: a row per file, kept as its cells while the files are marked (the reports
+    themselves need not be kept), written once the columns, every step's key, are known."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, None] = {}  # the steps' keys in order of first appearance (a set)
+        self.rows: list[tuple[list[str], dict[str, str] | None]] = []  # None: not marked
+        self.problems: list[Path] = []  # the problem files marked against, one per report
+
+    def add(self, outcome: Marked) -> None:
         if isinstance(outcome, Unmarked):
-            cells = [outcome.path, outcome.student or "", "", "", outcome.status, "", ""]
-            writer.writerow([csv_cell(printable(c)) for c in cells])
-            continue
-        verdicts = {item.key: item.verdict for item in outcome.items}
+            self.rows.append(([outcome.path, outcome.student or "", "", "", outcome.status,
+                               "", ""], None))
+            return
+        self.keys.update((i.key, None) for i in outcome.items if i.verdict != "unknown")
         problem = outcome.problem
-        row = [outcome.path, outcome.student or "", _score(outcome.score), str(outcome.max_score),
-               outcome.status, problem.name if problem else "", problem.sha256 if problem else "",
-               *(verdicts.get(key, "") for key in keys)]
-        writer.writerow([csv_cell(printable(str(c))) for c in row])
-    return out.getvalue()
+        if problem:
+            self.problems.append(problem.path)
+        self.rows.append(([outcome.path, outcome.student or "", _score(outcome.score),
+                           str(outcome.max_score), outcome.status,
+                           problem.name if problem else "", problem.sha256 if problem else ""],
+                          {item.key: item.verdict for item in outcome.items}))
+
+    def add_and(self, each: Callable[[Marked], None]) -> Callable[[Marked], None]:
+        """``each`` (a view's), the outcome added to the gradebook first."""
+        def both(outcome: Marked) -> None:
+            self.add(outcome)
+            each(outcome)
+        return both
+
+    def text(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["file", "student", "score", "max_score", "status", "problem", "sha256",
+                         *map(csv_cell, self.keys)])
+        for cells, verdicts in self.rows:
+            row = cells if verdicts is None else [*cells, *(verdicts.get(key, "")
+                                                            for key in self.keys)]
+            writer.writerow([csv_cell(printable(c)) for c in row])
+        return out.getvalue()

@@ -121,6 +121,11 @@ def _units(reveal: Reveal, names: list[str], style: str) -> list[Text]:
             for n in names]
 
 
+def _offset(layer) -> str:
+    """Where a bias comes from: +1; a threshold θ (z = Σ w·a − θ, SPEC §6) from −1."""
+    return "-1" if layer.threshold else "+1"
+
+
 def columns(reveal: Reveal, compact: bool) -> list[Column]:
     """The diagram's columns (one example's values in a batch); ``compact`` leaves out
     weight names and the word 'layer'."""
@@ -133,7 +138,7 @@ def columns(reveal: Reveal, compact: bool) -> list[Column]:
                                     else [None] * len(layer.neurons))
         edges = [reveal.mark(_edge(a, w, reveal.value(w), n, not compact), w)
                  for n, names, b in zip(layer.neurons, layer.weight_names, biases)
-                 for a, w in [*zip(prev, names), *([("+1", b)] if b else [])]]
+                 for a, w in [*zip(prev, names), *([(_offset(layer), b)] if b else [])]]
         cols.append(Column(_layer_title(sheet, index, compact),
                            _units(reveal, layer.neurons, ACT), edges))
         prev = layer.neurons

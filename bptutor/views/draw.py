@@ -64,7 +64,8 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
         return keys.at(key, example if count > 1 else None)
 
     def with_gradient(name: str) -> list[str]:  # a weight or bias, its gradient, its update
-        return _lines(sheet, "", [name, keys.derivative(name), keys.update(name)])[1:]
+        return _lines(sheet, "", [name, keys.derivative(name), keys.change(name),
+                                  keys.update(name)])[1:]
 
     def node(name: str, lines: list[str], kind: str) -> Node:
         ids[name] = f"n{len(ids)}"
@@ -77,8 +78,13 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
         nodes = []
         for j, n in enumerate(layer.neurons):
             act = layer.activations[j].name
-            unit = [keys.preactivation(n), n, keys.derivative(n), keys.delta(n)]
-            lines = _lines(sheet, f"{n} ({act})", [at(key) for key in unit])
+            unit = [keys.preactivation(n), n, keys.derivative(n), keys.delta(n),
+                    keys.delta_rule(n)]
+            # a threshold is subtracted (SPEC §6): say so where its value is shown
+            title = f"{n} ({act})"
+            if layer.threshold and layer.bias_names:
+                title = f"{n} ({act}, z − {layer.bias_names[j]})"
+            lines = _lines(sheet, title, [at(key) for key in unit])
             if layer.bias_names:
                 lines += with_gradient(layer.bias_names[j])
             kind = "output" if layer is net.layers[-1] else "neuron"

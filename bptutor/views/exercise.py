@@ -32,6 +32,7 @@ KIND_WORDS = {"preactivation": "preactivations", "activation": "activations",
               "loss": "the loss", "error": "error derivatives at the neurons",
               "delta": "error derivatives at the preactivations (δ)",
               "gradient": "weight gradients", "update": "updated weights",
+              "slope": "activation derivatives σ′", "change": "weight changes Δw",
               "node": "node values"}
 GRAPH_WORDS = {"gradient": "gradients"}  # a graph's gradients are of its inputs and nodes
 
@@ -97,7 +98,7 @@ def build(sheet: Worksheet, only: str | None = None) -> Exercise:
         givens, examples = _network_givens(sheet)
     else:
         structure = _graph_structure(sheet)
-        givens = [Given("inputs", [(k, sheet.show(k)) for k in sheet.givens])]
+        givens = _graph_givens(sheet)
     if known:
         givens.append(Given("worked out", [(s.key, sheet.show(s.key)) for s in sheet.steps
                                            if s.key in known]))
@@ -138,6 +139,18 @@ def _graph_structure(sheet: Worksheet) -> list[Fact]:
     out += [Fact("nodes" if i == 0 else "", "", f"{name} = {sheet.step(name).formula}")
             for i, name in enumerate(graph.nodes)]
     out.append(Fact("output", graph.output))
+    return out
+
+
+def _graph_givens(sheet: Worksheet) -> list[Given]:
+    """The inputs, then what SPEC §6 adds: the upstream gradient and the learning rate."""
+    graph = as_graph(sheet.network)
+    inputs = [(k, sheet.show(k)) for k in sheet.givens if k in graph.inputs]
+    out = [Given("inputs", inputs)]
+    if graph.output_gradient is not None:
+        out.append(Given("upstream", [(graph.upstream_key, sheet.show(graph.upstream_key))]))
+    if keys.RATE in sheet.givens:
+        out.append(Given("learning rate", [(keys.RATE, sheet.show(keys.RATE))]))
     return out
 
 

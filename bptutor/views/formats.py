@@ -67,6 +67,8 @@ TERMINAL = "rich"  # the format --step and --save-svg / --save-html show
 class MarkedView:
     """Marked files as they come — a broken file's error on stderr at once — then the class."""
 
+    keeps = True  # whether ``end`` reads the marking's outcomes (else they are not kept)
+
     def __init__(self, reveal: str = "answer", no_color: bool = False):
         self.reveal = reveal
         self.no_color = no_color
@@ -105,10 +107,23 @@ class _RichMarks(MarkedView):
 
 
 class _JsonMarks(MarkedView):
-    def end(self, marking: Marking) -> None:
-        from bptutor.views import check_view
+    """Each file's object written as it is marked: nothing is kept (``keeps`` false)."""
 
-        print(check_view.json_text(check_view.json_doc(marking.outcomes)))
+    keeps = False
+
+    def __init__(self, reveal: str = "answer", no_color: bool = False):
+        from bptutor.views.check_view import JsonFiles
+
+        super().__init__(reveal, no_color)
+        self.stream = JsonFiles()
+        sys.stdout.write(self.stream.OPENING)
+
+    def each(self, outcome: Marked) -> None:
+        super().each(outcome)  # an error on stderr too, as it comes
+        sys.stdout.write(self.stream.file(outcome))
+
+    def end(self, marking: Marking) -> None:
+        print(self.stream.closing())
 
 
 class _GradescopeMarks(MarkedView):

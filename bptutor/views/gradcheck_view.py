@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from bptutor.tools.gradcheck import Report
+from bptutor.views.terminal import Column, Lines, Spans, TextTable, cells
 
 VERDICT_STYLE = {"good": "green", "acceptable": "green", "rounding": "green",
                  "suspicious": "yellow", "wrong": "red", "undefined": "yellow",
@@ -31,54 +31,59 @@ def _rel(value: float) -> str:
     return f"{value:.1e}" if math.isfinite(value) else "n/a"
 
 
-def outcome(report: Report) -> Text:
+def outcome_spans(report: Report) -> Spans:
     worst = report.worst
     if worst is None:
-        return Text("nothing to check: no gradients", style="yellow")
+        return [("nothing to check: no gradients", "yellow")]
     label = "passed" if report.passed else "FAILED"
-    text = Text(f"{label}: ", style="bold green" if report.passed else "bold red")
     count = len(report.items)
-    text.append(f"{count} gradient{'s' * (count != 1)}, worst relative error "
-                f"{_rel(worst.rel_error)} at {worst.key} ({worst.verdict})")
+    return [(f"{label}: {count} gradient{'s' * (count != 1)}, worst relative error "
+             f"{_rel(worst.rel_error)} at {worst.key} ({worst.verdict})",
+             "bold green" if report.passed else "bold red")]
+
+
+def outcome(report: Report) -> Text:
+    text = Text()
+    for part, style in outcome_spans(report):
+        text.append(part, style=style)
     return text
 
 
 def print_report(console: Console, report: Report) -> None:
+    out = Lines(console)
     step = "h" if report.method == "forward" else "ε"
-    console.print(Text(report.title, style="bold"))
+    out.text(report.title, "bold")
     what = f"the gradients in {report.answers}" if report.answers else "exact gradients"
-    console.print(Text(f"{what} against {_method(report)}, {step} = {report.eps:g}",
-                       style="dim"))
+    out.text(f"{what} against {_method(report)}, {step} = {report.eps:g}", "dim")
     for probe in report.probes:
         name, h, E = probe.name, probe.step, report.loss_name
-        lines = Table.grid(padding=(0, 1))
-        lines.add_column(no_wrap=True)
-        lines.add_column(justify="right", no_wrap=True)
-        lines.add_row(f"{E} at {name} = {probe.value:g}", _num(probe.loss_at))
-        lines.add_row(f"{E} at {name} + h = {probe.value + h:g}", _num(probe.loss_after))
-        lines.add_row(f"({E}({name} + h) − {E}({name})) / h",
-                      _num((probe.loss_after - probe.loss_at) / h))
-        console.print(lines)
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("gradient", no_wrap=True)
-    table.add_column("yours" if report.answers else "analytic", justify="right", no_wrap=True)
-    table.add_column("numeric", justify="right", no_wrap=True)
-    table.add_column("rel. error", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
+        rows = [(f"{E} at {name} = {probe.value:g}", _num(probe.loss_at)),
+                (f"{E} at {name} + h = {probe.value + h:g}", _num(probe.loss_after)),
+                (f"({E}({name} + h) − {E}({name})) / h",
+                 _num((probe.loss_after - probe.loss_at) / h))]
+        left = max(cells(label) for label, _ in rows)
+        right = max(len(number) for _, number in rows)
+        for label, number in rows:
+            out.add([(label + " " * (left - cells(label) + 1) + number.rjust(right), "")])
+    table = TextTable([Column("gradient", wrap=False),
+                       Column("yours" if report.answers else "analytic", "right", wrap=False),
+                       Column("numeric", "right", wrap=False),
+                       Column("rel. error", "right", wrap=False),
+                       Column("verdict", wrap=False)])
     for item in report.items:
-        style = VERDICT_STYLE[item.verdict]
         table.add_row(item.key, _num(item.analytic), _num(item.numeric), _rel(item.rel_error),
-                      Text(item.verdict, style=style))
-    console.print(table)
+                      (item.verdict, VERDICT_STYLE[item.verdict]))
+    out.table(table)
     for note in dict.fromkeys(f"{item.verdict}: {item.note}" for item in report.items
                               if item.note):  # each explained once, under the table
-        console.print(Text(note, style="dim"))
+        out.text(note, "dim")
     for warning in report.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        out.text(f"warning: {warning}", "yellow")
     if report.method == "forward" and not report.passed:
-        console.print(Text("forward differences err by about h·E″/2; central differences "
-                           "(the default) by about h²", style="dim"))
-    console.print(outcome(report))
+        out.text("forward differences err by about h·E″/2; central differences "
+                 "(the default) by about h²", "dim")
+    out.add_wrapped(outcome_spans(report))
+    out.flush()
 
 
 def markdown(report: Report) -> str:
@@ -94,24 +99,28 @@ def markdown(report: Report) -> str:
 
 def print_summary(console: Console, named: list[tuple[str, Report]]) -> None:
     """The tutor checking itself: one line per bundled problem, then the tally."""
-    table = Table.grid(padding=(0, 2))
-    for _ in range(4):
-        table.add_column(no_wrap=True)
+    rows: list[list[tuple[str, str]]] = []
     for name, report in named:
         worst = report.worst
         detail = (f"worst {_rel(worst.rel_error)} at {worst.key}" if worst
                   else "no gradients")
-        table.add_row(Text("ok" if report.passed else "FAIL",
-                           style="green" if report.passed else "bold red"),
-                      name, f"{len(report.items):>3} gradients", detail)
-    console.print(table)
+        rows.append([("ok", "green") if report.passed else ("FAIL", "bold red"), (name, ""),
+                     (f"{len(report.items):>3} gradients", ""), (detail, "")])
+    widths = [max((cells(row[i][0]) for row in rows), default=0) for i in range(4)]
+    out = Lines(console)
+    for row in rows:
+        line: Spans = []
+        for (text, style), width in zip(row, widths):
+            line += [(text, style), (" " * (width - cells(text) + 2), "")]
+        out.add(line)
     for name, report in named:
         for warning in report.warnings:
-            console.print(Text(f"warning: {name}: {warning}", style="yellow"))
+            out.text(f"warning: {name}: {warning}", "yellow")
     passed = sum(report.passed for _, report in named)
     total = sum(len(report.items) for _, report in named)
-    console.print(Text(f"{passed}/{len(named)} problems passed, {total} gradients checked",
-                       style="bold green" if passed == len(named) else "bold red"))
+    out.text(f"{passed}/{len(named)} problems passed, {total} gradients checked",
+             "bold green" if passed == len(named) else "bold red")
+    out.flush()
 
 
 def bundled_json(named: list[tuple[str, Report]]) -> dict:

@@ -116,7 +116,15 @@ def _partial(out: str, wrt: str, k: str | None) -> str:
 
 
 class Math:
-    """Translates the worksheet's plain-text formulas and keys into LaTeX math."""
+    """Translates the worksheet's plain-text formulas and keys into LaTeX math.
+
+    A formula is read token by token, left to right, each token the first of these forms
+    that fits where it starts: dE/dz(n)@k, dE/dn@k, new(n), z(n)@k, t(n)@k, a function name
+    (σ′ before a bracket), a number, a name n@k, a power, a symbol, small powers, a word,
+    any other character. A name is the longest one the sheet knows that fits there, looked
+    up in a set by length (a handful of lengths), so the cost of a token does not grow with
+    the number of names.
+    """
 
     # LaTeX commands for function names (others are \mathrm): the activations' own, and
     # those of graph expressions and the losses' ln
@@ -126,25 +134,26 @@ class Math:
     SYMBOLS = {"·": r"\cdot", "*": r"\cdot", "²": "^{2}", "½": r"\tfrac{1}{2}", "η": r"\eta",
                "′": "'", "−": "-", "{": r"\{", "}": r"\}", "\\": r"\backslash", "%": r"\%",
                "#": r"\#", "&": r"\&", "$": r"\$", "_": r"\_", "~": r"\sim", "Σ": r"\sum"}
+    # the forms that read a name in brackets: kind -> what comes before it, whether @k may follow
+    _CALLS = (("dz", "d{out}/dz(", True), ("new", "new(", False), ("z", "z(", True),
+              ("t", "t(", True),
+              # SPEC §6: δ, Δw, σ′, e and loss terms as the delta rule's sheets write them
+              ("delta", "delta(", True), ("change", "change(", True), ("slope", "slope(", True),
+              ("e", "e(", True), ("term", "E(", True))
 
     def __init__(self, names: Iterable[str], out: str = "E"):
-        known = sorted({*names, out}, key=len, reverse=True)  # longest first: x12 before x1
-        n = "(?:" + "|".join(re.escape(name) for name in known) + ")"
-        o, at = re.escape(out), r"(?:@([0-9]+))?"
+        self.names = frozenset({*names, out})
+        self.lengths = sorted({len(name) for name in self.names}, reverse=True)
+        self.out = out
+        self.derivative = f"d{out}/d"
+        self.calls = [(kind, opening.format(out=out), at) for kind, opening, at in self._CALLS]
         # every function a formula may call: σ′(z) and id(z), a graph's exp(a), a loss's ln y
         written = {*(f.symbol for f in ACTIVATION_FUNCTIONS.values() if not f.layerwise),
                    *GRAPH_FUNCTIONS, "ln"}
-        functions = "|".join(sorted(written, key=lambda f: (-len(f), f)))
-        self.out = out
-        self.token = re.compile("|".join([
-            rf"(?P<dz>d{o}/dz\(({n})\){at})",
-            rf"(?P<d>d{o}/d({n}){at})",
-            rf"(?P<new>new\(({n})\))",
-            rf"(?P<z>z\(({n})\){at})",
-            rf"(?P<t>t\(({n})\){at})",
-            rf"(?P<fn>({functions})(′?)(?=[(′ ]))",
-            r"(?P<num>[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)",
-            rf"(?P<name>({n}){at})",
+        functions = "|".join(re.escape(f) for f in sorted(written, key=lambda f: (-len(f), f)))
+        self.before_names = re.compile(
+            rf"(?P<fn>({functions})(′?)(?=[(′ ]))|(?P<num>[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)")
+        self.after_names = re.compile("|".join([
             r"(?P<pow>\*\*|\^)",
             r"(?P<sym>[·*²½η′−{}\\%#&$_~Σ])",
             r"(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)",  # a graph's small powers: h²
@@ -160,7 +169,10 @@ class Math:
 
     def expr(self, text: str) -> str:
         """A formula as math, spaced as written (a letter command keeps a space after it)."""
-        out, pos, space = "", 0, False
+        out: list[str] = []
+        # whether the output so far ends with a letter command (\eta): the last piece says,
+        # as a piece starting with a letter gets a space after one, and none ends in a bare \
+        pos, space, command = 0, False, False
         while pos < len(text):
             tex, pos = self._operand(text, pos)
             if not tex:
@@ -168,26 +180,76 @@ class Math:
                 continue
             if tex == r"\cdot":
                 tex, space = r" \cdot ", False
-            elif space or (re.search(r"\\[A-Za-z]+$", out) and tex[0].isalnum()):
+            elif space or (command and tex[0].isalnum()):
                 tex = " " + tex
-            out, space = out + tex, False
-        return re.sub(" +", " ", out).strip()
+            out.append(tex)
+            space, command = False, _ENDS_WITH_COMMAND.search(tex) is not None
+        return re.sub(" +", " ", "".join(out)).strip()
 
     def _operand(self, text: str, pos: int) -> tuple[str, int]:
         """One token (or a power with its exponent) as LaTeX, and where the next one starts."""
         if text[pos] == " ":
             return "", pos + 1
-        m = self.token.match(text, pos)
-        # every branch is a named group and the last, (?P<other>.) under re.S, takes any
-        # character (the caller stops at the end of the text): there is always a named match
-        assert m is not None and m.lastgroup is not None
-        kind = m.lastgroup
-        g = [x for x in m.groups() if x is not None][1:]  # the chosen branch's inner groups
-        k = g[1] if len(g) > 1 and kind in ("dz", "d", "z", "t", "name") else None
+        kind, groups, k, end = self._token(text, pos)
         if kind == "pow":
-            exponent, end = self._exponent(text, m.end())
+            exponent, end = self._exponent(text, end)
             return f"^{{{exponent}}}", end
-        return self._tex(kind, g, k, m.group()), m.end()
+        return self._tex(kind, groups, k, text[pos:end]), end
+
+    def _token(self, text: str, pos: int) -> tuple[str, list[str], str | None, int]:
+        """The token at ``pos``: its kind, its parts (a name; a function and its prime), the
+        example k of ``@k`` and where it ends."""
+        if text.startswith(self.derivative, pos):
+            for kind, opening, at in self.calls[:1]:  # dE/dz(n) before dE/dn
+                found = self._called(text, pos, opening, at)
+                if found:
+                    return kind, *found
+            name = self._name(text, pos + len(self.derivative))
+            if name is not None:
+                return "d", [text[pos + len(self.derivative):name]], *self._example_at(text, name)
+        for kind, opening, at in self.calls[1:]:
+            found = self._called(text, pos, opening, at)
+            if found:
+                return kind, *found
+        m = self.before_names.match(text, pos)
+        if m:
+            kind = m.lastgroup or ""
+            return kind, [g for g in m.groups() if g is not None][1:], None, m.end()
+        name = self._name(text, pos)
+        if name is not None:
+            return "name", [text[pos:name]], *self._example_at(text, name)
+        m = self.after_names.match(text, pos)
+        # the last branch, (?P<other>.) under re.S, takes any character (the caller stops at
+        # the end of the text): there is always a match
+        assert m is not None and m.lastgroup is not None
+        return m.lastgroup, [], None, m.end()
+
+    def _called(self, text: str, pos: int, opening: str,
+                at: bool) -> tuple[list[str], str | None, int] | None:
+        """``opening`` name ``)`` at ``pos`` (then @k where ``at``): the name, k and the end."""
+        if not text.startswith(opening, pos):
+            return None
+        start = pos + len(opening)
+        end = self._name(text, start, ")")
+        if end is None:
+            return None
+        if not at:
+            return [text[start:end]], None, end + 1
+        return [text[start:end]], *self._example_at(text, end + 1)
+
+    def _name(self, text: str, pos: int, then: str = "") -> int | None:
+        """The end of the longest known name at ``pos`` (followed by ``then``), or None."""
+        for length in self.lengths:
+            end = pos + length
+            if end <= len(text) and text[pos:end] in self.names and text.startswith(then, end):
+                return end
+        return None
+
+    @staticmethod
+    def _example_at(text: str, pos: int) -> tuple[str | None, int]:
+        """An @k at ``pos``: k and where it ends; else None and ``pos``."""
+        m = _EXAMPLE.match(text, pos)
+        return (m.group(1), m.end()) if m else (None, pos)
 
     def _exponent(self, text: str, pos: int) -> tuple[str, int]:
         if pos < len(text) and text[pos] == "(":
@@ -211,6 +273,8 @@ class Math:
             return rf"\mathrm{{new}}({name_tex(g[0])})"
         if kind in ("z", "t"):
             return _example(f"{kind}_{{{name_tex(g[0])}}}", k)
+        if kind in _DIALECT_KEYS:
+            return _example(_DIALECT_KEYS[kind].format(name_tex(g[0])), k)
         if kind == "fn":
             base = self.FUNCTIONS.get(g[0], rf"\mathrm{{{g[0]}}}")
             return base + ("'" if g[1] else "")
@@ -227,6 +291,10 @@ class Math:
         return raw if raw.isascii() and raw.isprintable() else rf"\text{{{escape(raw)}}}"
 
 
+_EXAMPLE = re.compile(r"@([0-9]+)")
+_DIALECT_KEYS = {"delta": r"\delta_{{{}}}", "change": r"\Delta {}", "slope": r"\sigma'_{{{}}}",
+                 "e": "e_{{{}}}", "term": "E_{{{}}}"}
+_ENDS_WITH_COMMAND = re.compile(r"\\[A-Za-z]+$")
 _FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 

@@ -89,12 +89,14 @@ class Quiz:
         if item.message:
             line.append(f" — {item.message}")
         if item.earns_point and item.verdict != "correct" and item.expected is not None:
-            line.append(f" (the sheet has {self.sheet.rounding.show(item.expected)})",
+            line.append(f" (the sheet has {self.sheet.show_value(item.key, item.expected)})",
                         style="dim")
         self.say(line)
 
     def reveal(self, reveal: Reveal) -> None:
-        show = self.sheet.rounding.show
+        def show(value: float) -> str:
+            return self.sheet.show_value(reveal.key, value)
+
         line = Text(f"{reveal.working} = ")
         if reveal.value is None:  # the student's numbers leave it undefined (a log of y ≤ 0)
             line.append("undefined", style="bold")

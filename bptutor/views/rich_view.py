@@ -1,87 +1,109 @@
-"""``solve`` in the terminal: the sheet's colour coding, each colour with a text twin."""
+"""``solve`` in the terminal: the sheet's colour coding, each colour with a text twin.
+
+Each step is one styled line — tag, key, then the formula, the numbers substituted and the
+value — laid out here rather than as a rich table row: the key column is as wide as the
+section's longest key, and a formula too long for the console continues under itself,
+broken after an operator outside brackets where it can be."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from rich.console import Console, Group
-from rich.rule import Rule
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console
 
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.views import KIND_STYLE, Line, heading, lines, settings
+from bptutor.views.terminal import Lines, Span, Spans, cells, rule, wrap
 
 # What a gradient is of, by problem kind: a graph's are of its inputs and nodes.
 GRADIENT_MEANING = {"network": "weight gradient", "graph": "gradient"}
+MIN_FORMULA_WIDTH = 16  # a console too narrow for the key column still shows formulas
+
+Row = tuple[Span, Span, Spans]  # tag, key, body
 
 
-def legend(kinds: set[str], problem_kind: str = "network") -> Text:
-    text = Text("Legend: ", style="bold")
+def legend(kinds: set[str], problem_kind: str = "network") -> Spans:
+    spans: Spans = [("Legend: ", "bold")]
     for kind, (tag, colour, meaning) in KIND_STYLE.items():
         if kind in kinds:
-            text.append(f"[{tag}]", style=f"bold {colour}")
-            text.append(f" {GRADIENT_MEANING[problem_kind] if kind == 'gradient' else meaning}   ")
-    return text
+            spans.append((f"[{tag}]", f"bold {colour}"))
+            spans.append((f" {GRADIENT_MEANING[problem_kind] if kind == 'gradient' else meaning}"
+                          "   ", "bold"))
+    return spans
 
 
-def step_row(line: Line) -> tuple[Text, Text, Text]:
+def step_row(line: Line) -> Row:
     tag, colour, _ = KIND_STYLE[line.step.kind]
-    body = Text()
-    body.append("= ")
-    body.append(line.formula)
+    body: Spans = [("= " + line.formula, "")]
     if line.substituted not in (line.shown, line.formula):  # a bare copy says nothing new
-        body.append(" = ", style="dim")
-        body.append(line.substituted)
-    body.append(" = ")
-    body.append(line.shown, style=f"bold {colour}")
+        body += [(" = ", "dim"), (line.substituted, "")]
+    body += [(" = ", ""), (line.shown, f"bold {colour}")]
     if line.exact_shown is not None:
-        body.append(f"  (exact {line.exact_shown})", style="dim")
-    return Text(f"[{tag}]", style=colour), Text(line.step.key, style=f"bold {colour}"), body
+        body.append((f"  (exact {line.exact_shown})", "dim"))
+    return (f"[{tag}]", colour), (line.step.key, f"bold {colour}"), body
 
 
-def header(sheet: Worksheet, chosen: list[Line], diagram: bool = False) -> list:
+def _padded(span: Span, width: int) -> Span:
+    text, style = span
+    return text + " " * (width - cells(text)), style
+
+
+def add_rows(out: Lines, rows: Iterable[Row], key_width: int = 0) -> None:
+    """Rows in three columns — tag, key, formula — each column as wide as its widest entry."""
+    rows = list(rows)
+    tag_width = max(cells(tag[0]) for tag, _, _ in rows)
+    key_width = max(key_width, *(cells(key[0]) for _, key, _ in rows))
+    indent = " " * (tag_width + key_width + 2)
+    room = max(MIN_FORMULA_WIDTH, out.width - len(indent))
+    for tag, key, body in rows:
+        first, *rest = wrap(body, room)
+        out.add([_padded(tag, tag_width), (" ", ""), _padded(key, key_width), (" ", ""),
+                 *first])
+        for more in rest:
+            out.add([(indent, ""), *more])
+
+
+def add_header(out: Lines, sheet: Worksheet, chosen: list[Line], diagram: bool = False) -> None:
     net = sheet.network
-    parts: list = [Text(net.title, style="bold")]
+    out.text(net.title, "bold")
     if net.source:
-        parts.append(Text(net.source, style="italic dim"))
-    parts.append(Text(settings(sheet), style="dim"))
+        out.text(net.source, "italic dim")
+    out.text(settings(sheet), "dim")
     if diagram:  # draws itself only where it fits the console
         from bptutor.views.diagram import NetworkDiagram
 
-        parts.append(NetworkDiagram(sheet))
+        out.flush()
+        out.console.print(NetworkDiagram(sheet))
     if not chosen:  # e.g. --only update where nothing is updated
-        parts.append(Text("this problem has no steps in the chosen pass", style="dim"))
+        out.text("this problem has no steps in the chosen pass", "dim")
     else:
-        parts.append(legend({line.step.kind for line in chosen}, sheet.network.kind))
-    return parts
+        out.add_wrapped(legend({line.step.kind for line in chosen}, sheet.network.kind))
 
 
-def section_table(key_width: int = 0) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True, min_width=key_width)
-    table.add_column(overflow="fold")
-    return table
-
-
-def renderable(sheet: Worksheet, only: str | None = None, diagram: bool = False) -> Group:
-    chosen = list(lines(sheet, only))
-    parts = header(sheet, chosen, diagram)
-    current = None
-    for line in chosen:
-        title = heading(line.step, len(sheet.network.examples))
-        if title != current:
-            current = title
-            table = section_table()
-            parts += [Rule(title, style="bold"), table]
-        table.add_row(*step_row(line))
-    return Group(*parts)
+def add_rule(out: Lines, title: str) -> None:
+    out.add(rule(title, out.width, "bold", out.ascii_only))
 
 
 def render(sheet: Worksheet, console: Console, only: str | None = None,
            diagram: bool = False) -> None:
-    console.print(renderable(sheet, only, diagram))
+    out = Lines(console)
+    chosen = list(lines(sheet, only))
+    add_header(out, sheet, chosen, diagram)
+    examples = len(sheet.network.examples)
+    section: list[Row] = []
+    current = None
+    for line in chosen:
+        title = heading(line.step, examples)
+        if title != current:
+            if section:
+                add_rows(out, section)
+                out.flush()  # a long sheet streams section by section
+            current, section = title, []
+            add_rule(out, title)
+        section.append(step_row(line))
+    if section:
+        add_rows(out, section)
+    out.flush()
 
 
 def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
@@ -96,13 +118,15 @@ def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
 
     chosen = list(lines(sheet, only))
     console.print(exercise.renderable(exercise.build(sheet, only), diagram, tasks=False))
+    out = Lines(console)
     if chosen:
-        console.print(legend({line.step.kind for line in chosen}, sheet.network.kind))
+        out.add_wrapped(legend({line.step.kind for line in chosen}, sheet.network.kind))
     else:
-        console.print(Text("this problem has no steps in the chosen pass", style="dim"))
+        out.text("this problem has no steps in the chosen pass", "dim")
     turn = "Enter or Space: next step · q: quit" if keys else "Enter: next step · q: quit"
-    console.print(Text(turn, style="dim"))
-    width = max((len(line.step.key) for line in chosen), default=0)
+    out.text(turn, "dim")
+    out.flush()
+    width = max((cells(line.step.key) for line in chosen), default=0)
     redraw = _diagram_keys(sheet) if diagram else set()  # drawn again once all are known
     shown_keys: set[str] = set()
     current = None
@@ -111,10 +135,9 @@ def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
         if title != current:
             current = title
             redraw = _filled_in(sheet, console, redraw, shown_keys)
-            console.print(Rule(title, style="bold"))
-        table = section_table(width)
-        table.add_row(*step_row(line))
-        console.print(table)
+            add_rule(out, title)
+        add_rows(out, [step_row(line)], width)
+        out.flush()
         shown_keys.add(line.step.key)
         if shown == len(chosen):
             _filled_in(sheet, console, redraw, shown_keys)

@@ -42,10 +42,12 @@ def _exercise_comments(sheet: Worksheet, only: str | None) -> list[str]:
 
 
 def _precision(sheet: Worksheet) -> str:
-    digits = sheet.rounding.digits
-    if digits is None:
+    rounding, digits = sheet.rounding, sheet.rounding.digits
+    if not rounding.rounds:
         return "give 3 significant figures"
-    return f"round to {digits} decimals after every step, as the exercise says"
+    if rounding.as_json() == digits:  # round: d
+        return f"round to {digits} decimals after every step, as the exercise says"
+    return f"as the exercise says: {rounding.words()}"
 
 
 def yaml_scalar(text: str) -> str:

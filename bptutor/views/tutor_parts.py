@@ -156,6 +156,9 @@ def graph_exercise(sheet: Worksheet, marked: Collection[str],
         out.append(Text(f" {MARK if read else ' '}", style="bold")
                    + Text(f"{name} = {write(expr)}", style=HIGHLIGHT if read else ""))
     out.append(Text(f"output {graph.output}", style="dim"))
+    if graph.output_gradient is not None:  # SPEC §6: dL/d(output) given from upstream
+        key = graph.upstream_key
+        out.append(Row("upstream", [_number(sheet, key, key, marked)], 7))
     return out
 
 
@@ -258,12 +261,15 @@ def verdict(sheet: Worksheet, item: Item) -> Text:
     if item.message:
         line.append(f" — {item.message}")
     if item.earns_point and item.verdict != "correct" and item.expected is not None:
-        line.append(f" (the sheet has {sheet.rounding.show(item.expected)})", style="dim")
+        line.append(f" (the sheet has {sheet.show_value(item.key, item.expected)})",
+                    style="dim")
     return line
 
 
 def revealed(sheet: Worksheet, reveal: Reveal) -> Text:
-    show = sheet.rounding.show
+    def show(value: float) -> str:
+        return sheet.show_value(reveal.key, value)
+
     line = Text(f"  {reveal.working} = ")
     line.append("undefined" if reveal.value is None else show(reveal.value), style="bold")
     if reveal.value is None or show(reveal.value) != show(reveal.sheet_value):
@@ -295,7 +301,7 @@ def reply_lines(session: TutorSession) -> list[Text]:
 def worked_line(sheet: Worksheet, step: Step) -> Text:
     """key = formula = numbers = value, on one line (an answer's working after a verdict)."""
     return Text(f"{step.key} = {step.formula} = {sheet.substituted(step)} = "
-                f"{sheet.rounding.show(sheet.values[step.key])}", style="dim")
+                f"{sheet.show(step.key)}", style="dim")
 
 
 def question(session: TutorSession, step: Step) -> Text:

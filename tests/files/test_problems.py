@@ -373,15 +373,48 @@ def test_one_e_minus_three_as_a_weight(tmp_path):
     assert "0.001" in steps["z(y)"]["substituted"]
 
 
-@pytest.mark.parametrize("digits", ["13", "-1", "2.5", "true", "two", "[2]", "{d: 2}"])
+@pytest.mark.parametrize("digits", ["13", "-1", "2.5", "true", "two", "[2]"])
 def test_bad_round(tmp_path, digits):
     fails_at(tmp_path, edit("title: tiny net\n", f"title: tiny net\nround: {digits}\n"), 3, 8,
              "round must be a whole number of decimals from 0 to 12", hint="round: null")
 
 
-@pytest.mark.parametrize("digits", ["0", "12", "null", ""])
+@pytest.mark.parametrize("digits", ["0", "12", "null", "", "{decimals: 2}",
+                                    "{significant: 3, carry: false, ties: binary}",
+                                    "{decimals: 3, kinds: {delta: 4, error: {significant: 2}}}"])
 def test_good_round(tmp_path, digits):
     solves(tmp_path, edit("title: tiny net\n", f"title: tiny net\nround: {digits}\n"))
+
+
+# the long form (SPEC §6): each mistake at its place (line 3, the column given)
+@pytest.mark.parametrize(("long", "col", "words"), [
+    ("{d: 2}", 9, ("unknown key 'd' in round",)),
+    ("{}", 8, ("round needs decimals or significant",)),
+    ("{decimals: 2, significant: 3}", 22, ("decimals or significant, not both",)),
+    ("{decimals: 13}", 19, ("round decimals must be a whole number of decimals from 0 to 12",)),
+    ("{significant: 0}", 22, ("significant figures from 1 to 12",)),
+    ("{decimals: 2, carry: yes}", 29, ("carry must be true or false",)),
+    ("{decimals: 2, ties: up}", 28, ("unknown ties 'up'",)),
+    ("{decimals: 2, kinds: {deltas: 4}}", 30, ("unknown key 'deltas' in round kinds",)),
+    ("{decimals: 2, kinds: {delta: 2.5}}", 37, ("round kinds delta must be a whole number",)),
+    ("{decimals: 2, kinds: {delta: {decimals: 3}}}", 38, ("unknown key 'decimals'",)),
+    ("{decimals: 2, kinds: [4]}", 29, ("round kinds must be a mapping",)),
+])
+def test_bad_long_round(tmp_path, long, col, words):
+    fails_at(tmp_path, edit("title: tiny net\n", f"title: tiny net\nround: {long}\n"), 3, col,
+             *words)
+
+
+def test_long_round_in_json_and_short_round_stays_an_int(tmp_path):
+    import json as json_module
+
+    for text, expected in (("2", 2), ("{decimals: 2, ties: half_even}",
+                                      {"decimals": 2, "carry": True, "ties": "half_even"})):
+        path = tmp_path / "p.yaml"
+        path.write_text(edit("title: tiny net\n", f"title: tiny net\nround: {text}\n"))
+        assert json_module.loads(solve(path).stdout)["round"] == expected
+    assert json_module.loads(solve(path, "--round", "3").stdout)["round"] == 3
+    assert json_module.loads(solve(path, "--exact").stdout)["round"] is None
 
 
 @pytest.mark.parametrize("rate, words", [("0", "must be positive"), ("-0.1", "must be positive"),
@@ -652,7 +685,21 @@ def test_alpha_belongs_to_leaky_relu(tmp_path, run):
                     "    - neurons: 1\n      activation: tanh\n      alpha: 0.2\n"
                     "      weights: [[1]]\ninput: [1]\ntarget: [0]\n", encoding="utf-8")
     result = run("solve", path)
-    assert_located(result.stderr, path, 8, 7, ["alpha applies to leaky_relu only"])
+    assert_located(result.stderr, path, 8, 7, ["alpha applies to leaky_relu, elu only"])
+
+
+@pytest.mark.parametrize("alpha, want", [("", 1.0), ("      alpha: 0.5\n", 0.5)])
+def test_elu_alpha_defaults_to_one(tmp_path, alpha, want):
+    """SPEC §6: elu's alpha is 1 unless given; a layer mixing elu and leaky_relu gives each
+    its own default."""
+    path = tmp_path / "a.yaml"
+    path.write_text("bptutor: 1\nloss: squared_error\nnetwork:\n  inputs: 1\n  layers:\n"
+                    "    - neurons: 2\n      activation: [elu, leaky_relu]\n" + alpha +
+                    "      weights: [[1], [1]]\ninput: [-1]\ntarget: [0, 0]\n", encoding="utf-8")
+    net = Validator(str(path)).network(parse(path.read_text(), str(path)))
+    elu, leaky = net.layers[0].activations
+    assert elu.alpha == want and leaky.alpha == (want if alpha else 0.01)
+    assert elu.value(-1.0) == pytest.approx(want * (math.exp(-1) - 1))
 
 
 # -- free text that views print ---------------------------------------------------------------

@@ -69,6 +69,13 @@ def test_the_published_forms():
     # a prime is part of a name: h' is neuron h''s activation, never an update
     assert keys.parse("h'") == keys.Key("value", "h'")
     assert keys.parse("dE/dz(h')@3") == keys.Key("dz", "h'", 3)
+    # SPEC §6's keys
+    assert keys.delta_rule("q") == "delta(q)" and keys.change("u3") == "change(u3)"
+    assert keys.slope("q") == "slope(q)" and keys.loss_term("y1") == "E(y1)"
+    assert keys.output_error("y") == "e(y)"
+    for key, form in [("delta(q)@2", "delta"), ("change(u3)", "change"), ("slope(q)", "slope"),
+                      ("E(y1)@1", "term"), ("e(y)", "e")]:
+        assert keys.parse(key).form == form and str(keys.parse(key)) == key
 
 
 def test_an_at_sign_without_an_example_number_is_no_suffix():
@@ -78,9 +85,10 @@ def test_an_at_sign_without_an_example_number_is_no_suffix():
 
 # -- every bundled worksheet ---------------------------------------------------------------
 
-FORM_OF_KIND = {"preactivation": {"z"}, "activation": {"value"}, "loss": {"value"},
-                "error": {"d"}, "delta": {"dz"}, "gradient": {"d"}, "update": {"new"},
-                "node": {"value"}}
+FORM_OF_KIND = {"preactivation": {"z"}, "activation": {"value"}, "loss": {"value", "term"},
+                "error": {"d", "e"}, "delta": {"dz", "delta"}, "gradient": {"d"},
+                "update": {"new"}, "node": {"value"},
+                "slope": {"slope"}, "change": {"change"}}  # SPEC §6's kinds and keys
 
 
 def bundled_sheets():
@@ -101,11 +109,12 @@ def test_every_sheet_key_parses_back_to_itself(name, sheet):
         assert parts.example == step.example
         if parts.form in ("d", "dz"):
             assert parts.of == problem.loss_name
-        if step.kind == "loss":
+        if step.kind == "loss" and parts.form == "value":
             assert parts.name == keys.LOSS
+    upstream = getattr(problem, "upstream_key", None)  # a graph's given dL/d(output), SPEC §6
     for key in sheet.givens:
         assert str(keys.parse(key)) == key
-        assert keys.parse(key).form in ("value", "t", "rate")
+        assert keys.parse(key).form in ("value", "t", "rate") or key == upstream
 
 
 # -- what students write -------------------------------------------------------------------
@@ -125,6 +134,9 @@ TANH_KEYS = {s.key for s in solve(load("tanh-chain")).steps}
     ("new(u3)", "new(u3)"),
     ("u9'", "new(u9)"),  # unknown either way: the alias, for the nearest-key hint
     ("zz", "zz"),
+    ("δ(q)", "delta(q)"),  # SPEC §6: the delta rule's symbols
+    ("δ(q)@2", "delta(q)@2"),
+    ("Δ(u3)", "change(u3)"),
 ])
 def test_aliases_against_the_sheets_keys(written, meant):
     assert keys.canonical(written, TANH_KEYS) == meant

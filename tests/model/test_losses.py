@@ -150,7 +150,8 @@ def test_binary_cross_entropy_targets_lie_in_zero_one(targets, ok):
 def test_default_loss_of_each_output():
     assert {a: default_loss(ACTIVATION_FUNCTIONS[a]).name for a in ACTIVATIONS} == {
         "identity": "squared_error", "sigmoid": "binary_cross_entropy", "tanh": "squared_error",
-        "relu": "squared_error", "leaky_relu": "squared_error", "softmax": "cross_entropy"}
+        "relu": "squared_error", "leaky_relu": "squared_error", "softmax": "cross_entropy",
+        **dict.fromkeys(("elu", "softplus", "silu", "gelu", "bipolar_sigmoid"), "squared_error")}
     for loss in ALL:
         for f in loss.preferred_for:
             assert loss.accepts([f])  # a default the loss would refuse would be no default

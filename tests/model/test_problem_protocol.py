@@ -28,13 +28,18 @@ def test_the_bundled_problems_hold_both_kinds():
 @pytest.mark.parametrize("name", bundled_names())
 def test_parameters_are_the_sheets_gradients_in_its_order(name):
     """gradcheck perturbs exactly what the sheet differentiates: weights and biases, or the
-    inputs a graph's output depends on."""
+    inputs a graph's output depends on. A delta_rule sheet writes no dE/dw (SPEC §6): its
+    gradients are those of the activation notation, and its Δw steps follow the same order."""
     problem = load(name)
-    sheet = solve(problem)
+    sheet = solve(problem, "file", "activation" if problem.kind == "network" else None)
     total = [keys.parse(s.key) for s in sheet.steps
              if s.kind == "gradient" and s.example is None]
     wrt = [p.name for p in total if p.of == problem.loss_name and p.name in sheet.givens]
     assert problem.parameters() == wrt
+    if problem.notation == "delta_rule" and problem.learning_rate is not None:
+        changes = [keys.parse(s.key).name for s in solve(problem).steps
+                   if s.kind == "change" and s.example is None]
+        assert changes == [n for n in wrt if n in changes] and changes
 
 
 @pytest.mark.parametrize("name", bundled_names())
@@ -43,12 +48,15 @@ def test_loss_name_and_notations(name):
     sheet = solve(problem)
     assert sheet.notation == problem.notation in problem.notations
     if problem.kind == "network":
-        assert problem.loss_name == "E" and set(problem.notations) == {"activation", "delta"}
+        assert problem.loss_name == "E"
+        assert set(problem.notations) == {"activation", "delta", "delta_rule"}
         assert "E" in sheet.values
     else:
         graph = as_graph(problem)
-        assert problem.loss_name == graph.output and list(problem.notations) == ["graph"]
-        assert len(problem.examples) == 1 and problem.learning_rate is None
+        # SPEC §6: with an output_gradient the gradients are of the loss L downstream
+        assert problem.loss_name == (graph.output if graph.output_gradient is None else "L")
+        assert list(problem.notations) == ["graph"] and len(problem.examples) == 1
+        assert (problem.learning_rate is None) == (not graph.updated)  # parameters: [w, b]
 
 
 def test_the_narrowing_helpers_refuse_the_other_kind():

@@ -192,7 +192,9 @@ def test_random_graph_gradients_match_central_differences(tmp_path, seed):
         key = f"dL/d{name}"
         numeric = (bumped(graph, inputs, name, EPS) - bumped(graph, inputs, name, -EPS)) / (2 * EPS)
         assert math.isclose(sheet.exact[key], numeric, rel_tol=1e-5, abs_tol=1e-7), (nodes, key)
-    assert sheet.exact["L"] == evaluate_output(graph, inputs)
+    # the sheet works on paper (SPEC §3): it agrees with the float forward pass to float noise
+    assert math.isclose(sheet.exact["L"], evaluate_output(graph, inputs), rel_tol=1e-12,
+                        abs_tol=1e-300)
 
 
 def test_evaluate_output_is_the_exact_forward_pass():
@@ -368,3 +370,130 @@ def test_number_nodes_and_no_inputs(tmp_path, solve_json):
     steps = by_key(solve_json(path))
     assert steps["a"]["formula"] == "2" and steps["L"]["value"] == 4
     assert steps["dL/da"]["formula"] == "2·a" and steps["dL/da"]["value"] == 4
+
+
+# -- SPEC §6: an upstream gradient (output_gradient) and an update step (parameters) ------------
+
+def scaled_difference(graph: Graph, inputs: dict[str, float], name: str, g: float) -> float:
+    """Central difference of g·(the output) in ``name``: what dL/d(name) is when dL/dL = g."""
+    return g * (bumped(graph, inputs, name, EPS) - bumped(graph, inputs, name, -EPS)) / (2 * EPS)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_output_gradient_gradients_are_finite_differences_of_g_times_the_output(tmp_path, seed):
+    rng = random.Random(seed)
+    inputs, nodes = random_graph(rng)
+    g = rng.choice([-2.5, -1, 0.3, 4])
+    plain = load(write_graph(tmp_path, inputs, nodes, name="plain.yaml"))
+    graph = load(write_graph(tmp_path, inputs, nodes, f"output_gradient: {g}"))
+    sheet, base = solve(graph, None), solve(plain, None)
+    if any(kinked(expr, sheet.exact) for expr in graph.nodes.values()):
+        pytest.skip("a relu, abs, max or min sits at its kink: no derivative to compare")
+    assert graph.loss_name == "L" and sheet.givens["dL/dL"] == g
+    for name in [*graph.inputs, *graph.nodes][:-1]:
+        key = f"dL/d{name}"
+        numeric = scaled_difference(graph, inputs, name, g)
+        assert math.isclose(sheet.exact[key], numeric, rel_tol=1e-5, abs_tol=1e-7), (nodes, key)
+        assert math.isclose(sheet.exact[key], g * base.exact[key], rel_tol=1e-12, abs_tol=1e-300)
+    assert evaluate_output(graph, inputs) == pytest.approx(g * evaluate_output(plain, inputs))
+
+
+def test_an_upstream_gradient_on_the_sheet(tmp_path, solve_json):
+    """Output f with dL/df = −1.5 given: the gradients are of the loss L downstream, dL/dv,
+    and the given dL/df is the first factor (SPEC §6 ``output_gradient``)."""
+    path = write_graph(tmp_path, {"w": 0.5, "x": 2}, {"s": "w*x", "f": "tanh(s)"},
+                       "round: 2\noutput: f\noutput_gradient: -1.5")
+    steps = by_key(solve_json(path))
+    assert list(steps) == ["s", "f", "dL/ds", "dL/dx", "dL/dw"]
+    assert (steps["dL/ds"]["formula"], steps["dL/ds"]["substituted"]) == (
+        "dL/df·(1 - f²)", "-1.5·(1 - 0.76²)")
+    assert steps["dL/ds"]["value"] == round_half_up(-1.5 * (1 - 0.76 ** 2), 2) == -0.63
+    assert steps["dL/ds"]["exact"] == pytest.approx(-1.5 * (1 - math.tanh(1) ** 2), rel=1e-12)
+    assert steps["dL/dw"]["value"] == -1.26  # R(−0.63·2): later steps use the rounded value
+    # a local derivative of 1 leaves the given gradient alone: L = a + b, dL/dL = 3
+    path = write_graph(tmp_path, {"a": 1, "b": 2}, {"L": "a + b"}, "output_gradient: 3",
+                       name="sum.yaml")
+    steps = by_key(solve_json(path))
+    assert (steps["dL/da"]["formula"], steps["dL/da"]["value"]) == ("dL/dL", 3)
+
+
+def test_parameters_with_a_learning_rate_add_update_steps(run, solve_json):
+    doc = solve_json("graph-upstream-update")
+    steps = by_key(doc)
+    updates = [s for s in doc["steps"] if s["kind"] == "update"]
+    assert [s["key"] for s in updates] == ["new(w1)", "new(w2)", "new(b)"]  # the file's order
+    given = {"w1": 0.4, "w2": 0.3, "b": 0.15}
+    for step in updates:
+        name = step["key"][4:-1]
+        assert step["formula"] == f"{name} - η·dL/d{name}"
+        grad = steps[f"dL/d{name}"]
+        assert step["value"] == round_half_up(given[name] - 0.5 * grad["value"], 3)
+        assert step["exact"] == pytest.approx(given[name] - 0.5 * grad["exact"], rel=1e-12)
+    # dL/dz = 0.8·y(1 − y) from the rounded y: the upstream 0.8 is the first factor
+    y = steps["y"]["value"]
+    assert steps["dL/dz"]["value"] == round_half_up(0.8 * y * (1 - y), 3) == 0.2
+    only = solve_json("graph-upstream-update", "--only", "update")["steps"]
+    assert [s["key"] for s in only] == [s["key"] for s in updates]
+    report = json.loads(run("gradcheck", "graph-upstream-update", "--format", "json").stdout)
+    assert report["passed"] and {i["key"] for i in report["items"]} == {
+        "dL/dw1", "dL/dw2", "dL/db", "dL/dx1", "dL/dx2"}
+
+
+def test_upstream_and_update_template_check_round_trip(run, solve_json, tmp_path):
+    doc = solve_json("graph-upstream-update")
+    values = {s["key"]: s["value"] for s in doc["steps"]}
+    template = run("template", "graph-upstream-update")
+    assert re.findall(r"^  (\S+):", template.stdout, re.M) == list(values)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(filled(template.stdout, values, 3), encoding="utf-8")
+    report = json.loads(run("check", answers, "--format", "json").stdout)["files"][0]
+    assert report["score"] == report["max_score"] == len(values) == 11
+    # an update with + instead of −: wrong, diagnosis update_sign
+    wrong = dict(values, **{"new(w2)": 0.3 + 0.5 * values["dL/dw2"]})
+    answers.write_text(filled(template.stdout, wrong, 3), encoding="utf-8")
+    items = {i["key"]: i for i in json.loads(
+        run("check", answers, "--format", "json").stdout)["files"][0]["items"]}
+    assert items["new(w2)"]["verdict"] == "wrong"
+    assert items["new(w2)"]["diagnosis"] == "update_sign"
+
+
+UPDATABLE = BROKEN + "output_gradient: 2\n"
+
+
+@pytest.mark.parametrize("extra, line, col, words", [
+    ("learning_rate: 0.1", 9, 16, "learning_rate needs 'parameters'"),
+    ("parameters: [a]", 9, 13, "parameters are updated with a learning_rate"),
+    ("parameters: [d]\nlearning_rate: 0.1", 9, 14, "'d' is not an input of the graph"),
+    ("parameters: [q]\nlearning_rate: 0.1", 9, 14, "'q' is not an input of the graph"),
+    ("parameters: [a, a]\nlearning_rate: 0.1", 9, 17, "'a' is listed twice"),
+    ("parameters: a\nlearning_rate: 0.1", 9, 13, "parameters must be a list of input names"),
+    ("parameters: []\nlearning_rate: 0.1", 9, 13, "parameters must be a list of input names"),
+    ("parameters: [a]\nlearning_rate: 0", 10, 16, "learning_rate must be positive"),
+    ("parameters: [a]\nlearning_rate: fast", 10, 16, "learning_rate must be a number"),
+])
+def test_broken_updates_are_located_errors(run, tmp_path, extra, line, col, words):
+    path = tmp_path / "broken.yaml"
+    path.write_text(UPDATABLE + extra + "\n", encoding="utf-8")
+    result = run("solve", path, "--format", "json")
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert_located(result.stderr, path, line, col, [words])
+
+
+@pytest.mark.parametrize("text, line, col, words", [
+    (BROKEN.replace("  L: a*e", "  L: a*e\n  M: L*2\noutput: L") + "output_gradient: 2\n"
+     "parameters: [b]\nlearning_rate: 0.1\n", 9, 1, ""),  # fine: b feeds L
+    (BROKEN.replace("  L: a*e", "  L: a*e\n  M: c*2\noutput: L").replace("b: 0}", "b: 0, c: 1}")
+     + "parameters: [c]\nlearning_rate: 0.1\n", 10, 14, "the output 'L' does not depend on 'c'"),
+    (BROKEN.replace("  L: a*e", "  L: a*e\n  f: L*2") + "output_gradient: 2\n", 9, 18,
+     "'L' already names an input or node"),
+    (BROKEN + "output_gradient: [1]\n", 8, 18, "output_gradient must be a number"),
+])
+def test_upstream_and_parameter_rules(run, tmp_path, text, line, col, words):
+    path = tmp_path / "graph.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("solve", path, "--format", "json")
+    if not words:
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert_located(result.stderr, path, line, col, [words])

@@ -8,8 +8,9 @@ and loss for the finite differences, and a plain re-implementation of the §3 ro
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -481,7 +482,12 @@ def test_update_is_w_minus_rate_times_gradient(spec):
         if not spec.update_biases and is_bias:
             assert f"new({name})" not in sheet.exact
             continue
-        assert sheet.exact[f"new({name})"] == value - spec.rate * sheet.exact[f"dE/d{name}"]
+        # on paper: w − η·dE/dw with w and η as written, then the double nearest it
+        with localcontext(prec=80):  # the working precision of model/paper.py
+            on_paper = Decimal(repr(value)) - Decimal(repr(spec.rate)) * sheet.paper_exact[
+                f"dE/d{name}"]
+        assert sheet.paper_exact[f"new({name})"] == on_paper
+        assert sheet.exact[f"new({name})"] == float(on_paper)
     for step in sheet.steps:
         if step.kind == "update":
             assert (step.section, step.example) == ("update", None)
@@ -530,36 +536,38 @@ def test_seed_sheet_by_bundled_name():
 
 # -- 5. rounding step by step ------------------------------------------------------------------
 
-def ref_act(name: str, z: float, alpha: float) -> float:
-    if name == "sigmoid":
-        return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-    if name == "tanh":
-        return math.tanh(z)
+def ref_act(name: str, z, alpha):
+    """σ(z); a Fraction z (the rounded reference) gets a Fraction back."""
+    if name in ("sigmoid", "tanh"):
+        x = float(z)
+        value = (math.tanh(x) if name == "tanh" else 1 / (1 + math.exp(-x)) if x >= 0
+                 else math.exp(x) / (1 + math.exp(x)))
+        return Fraction(value) if isinstance(z, Fraction) else value
     if name == "relu":
-        return z if z > 0 else 0.0
+        return z if z > 0 else 0 * z
     if name == "leaky_relu":
         return z if z >= 0 else alpha * z
     return z
 
 
-def ref_slope(name: str, a: float, z: float, alpha: float) -> float:
+def ref_slope(name: str, a, z, alpha):
     """SPEC §3: from the (rounded) activation for tanh and sigmoid, from z for relu."""
     if name == "tanh":
-        return 1.0 - a * a
+        return 1 - a * a
     if name == "sigmoid":
-        return a * (1.0 - a)
+        return a * (1 - a)
     if name == "relu":
-        return 1.0 if z >= 0 else 0.0
+        return 1 if z >= 0 else 0
     if name == "leaky_relu":
-        return 1.0 if z >= 0 else alpha
-    return 1.0
+        return 1 if z >= 0 else alpha
+    return 1
 
 
 def ref_loss(loss: str, ys, ts) -> float:
     m = len(ys)
     if loss in SQUARED:
         s = sum((t - y) ** 2 for y, t in zip(ys, ts))
-        return {"squared_error": s, "half_squared_error": 0.5 * s,
+        return {"squared_error": s, "half_squared_error": s / 2,
                 "mean_squared_error": s / m}[loss]
 
     def ln(v):
@@ -569,7 +577,7 @@ def ref_loss(loss: str, ys, ts) -> float:
 
     if loss == "cross_entropy":
         return -sum(t * ln(y) for y, t in zip(ys, ts) if t)
-    return -sum((t * ln(y) if t else 0.0) + ((1 - t) * ln(1 - y) if t != 1 else 0.0)
+    return -sum((t * ln(y) if t else 0) + ((1 - t) * ln(1 - y) if t != 1 else 0)
                 for y, t in zip(ys, ts))
 
 
@@ -577,16 +585,39 @@ def ref_loss_grad(loss: str, y: float, t: float, m: int) -> float:
     return {"squared_error": lambda: 2 * (y - t),
             "half_squared_error": lambda: y - t,
             "mean_squared_error": lambda: 2 * (y - t) / m,
-            "binary_cross_entropy": lambda: -((t / y if t else 0.0)
-                                              - ((1 - t) / (1 - y) if t != 1 else 0.0)),
-            "cross_entropy": lambda: -t / y if t else 0.0}[loss]()
+            "binary_cross_entropy": lambda: -((t / y if t else 0)
+                                              - ((1 - t) / (1 - y) if t != 1 else 0)),
+            "cross_entropy": lambda: -t / y if t else 0}[loss]()
 
 
-def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, float]:
-    """Every step of SPEC §3 under round ``digits``, re-implemented from the text of the spec."""
+def paper_sum(values):
+    """A sum of Fractions exactly (the rounded reference), of floats with fsum."""
+    values = list(values)
+    if any(isinstance(v, Fraction) for v in values):
+        return sum(values, Fraction(0))
+    return math.fsum(values)
 
-    def R(v: float) -> float:
-        return v if digits is None else round_half_up(v, digits)
+
+def half_up(v: Fraction, digits: int) -> Fraction:
+    """Round half away from zero at ``digits`` decimals, in rational arithmetic."""
+    scale = 10 ** digits
+    magnitude = math.floor(abs(v) * scale + Fraction(1, 2))
+    return Fraction(magnitude if v >= 0 else -magnitude, scale)
+
+
+def reference_sheet(spec: Spec, notation: str, digits: int | None,
+                    rounder=None) -> dict[str, float]:
+    """Every step of SPEC §3 under round ``digits`` (or any ``rounder`` of Fractions, SPEC
+    §6's dialects), re-implemented from the text of the spec. A rounded sheet is worked on
+    paper (SPEC §3): the given numbers as written and every sum and product exact
+    (Fractions); only σ, tanh, exp and ln are floats."""
+    if digits is not None or rounder is not None:
+        spec = as_written(spec)
+
+    def R(v):
+        if rounder is not None:
+            return rounder(Fraction(v))
+        return v if digits is None else half_up(Fraction(v), digits)
 
     out: dict[str, float] = {}
     for e, (x, t) in enumerate(spec.examples, start=1):
@@ -594,7 +625,7 @@ def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, 
         a_prev = list(x)  # given numbers are used as given
         zs, acts = [], []
         for layer in spec.layers:
-            z = [R(math.fsum([w * a for w, a in zip(row, a_prev)]
+            z = [R(paper_sum([w * a for w, a in zip(row, a_prev)]
                              + ([layer.b[j]] if layer.b is not None else [])))
                  for j, row in enumerate(layer.W)]
             if layer.softmax:  # from the rounded z of the layer
@@ -620,7 +651,7 @@ def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, 
                 if spec.loss == "cross_entropy":
                     d = R(ys[k] - t[k])
                 else:
-                    d = R(math.fsum(ref_loss_grad(spec.loss, y, tt, m) * y * ((i == k) - ys[k])
+                    d = R(paper_sum(ref_loss_grad(spec.loss, y, tt, m) * y * ((i == k) - ys[k])
                                     for i, (y, tt) in enumerate(zip(ys, t))))
                 out[f"dE/dz({neuron}){s}"] = d
                 back[last].append(d)
@@ -640,7 +671,7 @@ def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, 
             for j, neuron in enumerate(layer.neurons):
                 slope = ref_slope(layer.acts[j], acts[li][j], zs[li][j], layer.alpha)
                 if notation == "delta":
-                    inner = math.fsum(above.W[k][j] * back[li + 1][k]
+                    inner = paper_sum(above.W[k][j] * back[li + 1][k]
                                       for k in range(len(above.neurons)))
                     d = R(slope * inner)
                     out[f"dE/dz({neuron}){s}"] = d
@@ -648,7 +679,7 @@ def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, 
                 else:  # each term rounded, then the sum of the rounded terms
                     terms = [R(back[li + 1][k] * above.W[k][j])
                              for k in range(len(above.neurons))]
-                    d = R(math.fsum(terms))
+                    d = R(paper_sum(terms))
                     out[f"dE/d{neuron}{s}"] = d
                     back[li].append(d * slope)
         for li, layer in enumerate(spec.layers):
@@ -662,12 +693,25 @@ def reference_sheet(spec: Spec, notation: str, digits: int | None) -> dict[str, 
         count = len(spec.examples)
         keys = ["E"] + [f"dE/d{name}" for name, _, _ in spec.parameters()]
         for key in keys:
-            out[key] = R(math.fsum(out[f"{key}@{e}"] for e in range(1, count + 1)))
+            out[key] = R(paper_sum(out[f"{key}@{e}"] for e in range(1, count + 1)))
     if spec.rate is not None:
         for name, w, is_bias in spec.parameters():
             if spec.update_biases or not is_bias:
                 out[f"new({name})"] = R(w - spec.rate * out[f"dE/d{name}"])
-    return out
+    return {key: float(value) for key, value in out.items()}
+
+
+def as_written(spec: Spec) -> Spec:
+    """The spec with every given number as the Fraction of its decimal text."""
+    def q(v: float) -> Fraction:
+        return Fraction(repr(v))
+
+    layers = [replace(layer, alpha=q(layer.alpha), W=[[q(w) for w in row] for row in layer.W],
+                      b=None if layer.b is None else [q(b) for b in layer.b])
+              for layer in spec.layers]
+    examples = [([q(v) for v in x], [q(v) for v in t]) for x, t in spec.examples]
+    return replace(spec, layers=layers, examples=examples,
+                   rate=None if spec.rate is None else q(spec.rate))
 
 
 def solve_or_reject(spec: Spec, notation: str | None = None):
@@ -793,3 +837,119 @@ def test_batch_totals_are_rounded_sums_of_rounded_values(spec):
     for step in sheet.steps:
         if step.key.rsplit("@", 1)[-1].isdigit() and "@" in step.key:
             assert step.example == int(step.key.rsplit("@", 1)[1])
+
+
+# -- 7. paper arithmetic and the rounding dialects (SPEC §3, §6) --------------------------------
+
+def one_neuron(weights: str, inputs: str, round_line: str = "") -> str:
+    return (f"bptutor: 1\ntitle: one neuron\n{round_line}loss: squared_error\nnetwork:\n"
+            f"  inputs: 3\n  layers:\n    - neurons: [y]\n      activation: identity\n"
+            f"      weights: [{weights}]\ninput: {inputs}\ntarget: [0]\nlearning_rate: 0.1\n")
+
+
+def from_text(text: str):
+    return Validator("t.yaml").network(parse(text, "t.yaml"))
+
+
+def test_the_issue_tie_comes_out_on_the_sheet():
+    """0.17 − 0.25·0.7069962 = −0.006749050 exactly, −0.0067491 at 7 decimals; floats (and
+    their 15-digit trim) gave −0.006749."""
+    sheet = solve(from_text(one_neuron("[0.17, -0.25, 0]", "[1, 0.7069962, 0]", "round: 7\n")))
+    assert sheet.values["z(y)"] == -0.0067491
+    assert sheet.show("z(y)") == "-0.0067491"
+    assert sheet.paper_exact["z(y)"] == Decimal("-0.006749050")
+
+
+def test_an_exact_zero_is_zero():
+    """Unrounded, 0.1·1 + 0.2·1 − 0.3 is 0 (floats: 2.7756e-17), and so is what follows."""
+    sheet = solve(from_text(one_neuron("[0.1, 0.2, -0.3]", "[1, 1, 1]")))
+    assert sheet.exact["z(y)"] == 0 and sheet.values["z(y)"] == 0
+    assert sheet.show("z(y)") == "0"
+    assert sheet.exact["E"] == 0 and sheet.exact["dE/dW1[1,1]"] == 0
+    assert sheet.exact["new(W1[1,3])"] == -0.3  # w − η·0, as written
+
+
+def test_student_values_enter_as_written():
+    sheet = solve(from_text(one_neuron("[0.1, 0.2, -0.3]", "[1, 1, 1]", "round: 2\n")))
+    step = sheet.step("new(W1[1,1])")
+    own = dict(sheet.values, **{"dE/dW1[1,1]": 0.05})  # 0.1 − 0.1·0.05 = 0.095: a tie
+    assert step.compute(own, sheet.rounding) == 0.1  # floats: 0.09499999… → 0.09
+
+
+def leading_power(v: Fraction) -> int:
+    e, v = 0, abs(v)
+    while v >= Fraction(10) ** (e + 1):
+        e += 1
+    while v < Fraction(10) ** e:
+        e -= 1
+    return e
+
+
+def ref_round(v: Fraction, places: int, significant: bool, ties: str) -> Fraction:
+    """SPEC §6's rounding dialects in rational arithmetic."""
+    if v == 0:
+        return Fraction(0)
+    d = places - 1 - leading_power(v) if significant else places
+    if ties == "binary":
+        v = Fraction(float(v))  # Python's round(x, d): the double, ties to even
+    scaled = v * Fraction(10) ** d
+    if ties == "half_up":
+        whole = math.floor(abs(scaled) + Fraction(1, 2))
+        whole = whole if scaled >= 0 else -whole
+    else:
+        whole = round(scaled)
+    return whole / Fraction(10) ** d
+
+
+DIALECTS = [(3, False, "half_even"), (2, True, "half_up"), (3, True, "binary"),
+            (2, False, "binary"), (4, True, "half_even")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(rounding=True), st.sampled_from(DIALECTS))
+def test_every_rounding_dialect_step_by_step(spec, dialect):
+    """Significant figures and every tie rule, carried (SPEC §6), against the independent
+    re-implementation of the whole sheet."""
+    places, significant, ties = dialect
+    policy = Rounding(None if significant else places, places if significant else None,
+                      ties=ties, short=False)
+    try:
+        reference = reference_sheet(spec, spec.notation, None,
+                                    lambda v: ref_round(v, places, significant, ties))
+    except (ArithmeticError, ValueError):
+        with pytest.raises(BptutorError):
+            solve(spec.network(), policy)
+        assume(False)
+    sheet = solve(spec.network(), policy)
+    mismatches = {k: (sheet.values[k], v) for k, v in reference.items() if sheet.values[k] != v}
+    assert not mismatches, f"{dialect} {mismatches}\n{spec.yaml}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(problems(rounding=True))
+def test_display_only_rounding_is_each_exact_value_rounded(spec):
+    """carry: false: every step shows R(exact); nothing rounded is reused."""
+    policy = Rounding(spec.digits, carry=False, short=False)
+    exact = solve(spec.network(), None)
+    sheet = solve(spec.network(), policy)
+    assert sheet.exact == exact.exact
+    for step in sheet.steps:
+        expected = half_up(Fraction(exact.paper_exact[step.key]), spec.digits)
+        assert sheet.values[step.key] == float(expected), step.key
+
+
+def test_han_and_kamber_mixed_precision_to_the_books_digits():
+    """Han, Kamber & Pei's worked example: outputs to 3 decimals, errors (δ) to 4, as the
+    book prints them (tables 9.2–9.4)."""
+    sheet = solve(load(PROBLEMS / "han-kamber.yaml"))
+    book = {"O4": 0.332, "O5": 0.525, "O6": 0.474, "delta(O6)": 0.1311,
+            "delta(O5)": -0.0065, "delta(O4)": -0.0087, "new(w46)": -0.261,
+            "new(w56)": -0.138, "new(w14)": 0.192, "new(w15)": -0.306, "new(w24)": 0.4,
+            "new(w25)": 0.1, "new(w34)": -0.508, "new(w35)": 0.194, "new(theta6)": 0.218,
+            "new(theta5)": 0.194, "new(theta4)": -0.408}
+    assert {key: sheet.values[key] for key in book} == book
+    assert sheet.show("delta(O5)") == "-0.0065" and sheet.show("O5") == "0.525"
+    # each kind by its own rule: a δ keeps 4 decimals, everything else 3
+    for step in sheet.steps:
+        places = 4 if step.kind == "delta" else 3
+        assert sheet.values[step.key] == round_half_up(sheet.values[step.key], places)

@@ -42,7 +42,7 @@ def test_every_bundled_problem_passes(run):
         if isinstance(net, Graph):  # every input the output depends on, as dL/da
             keys = [s.key for s in solve(net).steps if s.kind == "gradient"
                     and s.key.partition("/d")[2] in net.inputs]
-            assert keys and all(k.startswith(f"d{net.output}/d") for k in keys)
+            assert keys and all(k.startswith(f"d{net.loss_name}/d") for k in keys)
         else:
             keys = [f"dE/d{name}" for name, _ in parameters(net)]
         assert [item["key"] for item in problem["items"]] == keys
@@ -73,13 +73,14 @@ def test_json_is_the_spec_shape(run):
 
 @pytest.mark.parametrize("factor, verdict", [(1.001, "suspicious"), (1.5, "wrong")])
 def test_a_wrong_analytic_gradient_is_caught(run, monkeypatch, factor, verdict):
-    """A tanh derivative off by a factor: every gradient through it fails; exit 1."""
-    right = Activation.slope
+    """A tanh derivative off by a factor in the exact side (the numpy backward pass; the
+    differences are forward passes only): every gradient through it fails; exit 1."""
+    right = Activation.array_backward
 
-    def wrong(self, a, z):
-        return right(self, a, z) * (factor if self.name == "tanh" else 1.0)
+    def wrong(self, grad, a, z):
+        return right(self, grad, a, z) * (factor if self.name == "tanh" else 1.0)
 
-    monkeypatch.setattr(Activation, "slope", wrong)
+    monkeypatch.setattr(Activation, "array_backward", wrong)
     result = run("gradcheck", TANH, "-f", "json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
@@ -453,3 +454,30 @@ def test_an_answer_at_the_sheets_precision_may_follow_its_carried_rounding(run, 
         path.write_text(f"problem: {TANH}\nanswers:\n  dE/du3: {written}\n", encoding="utf-8")
         (item,) = json.loads(run("gradcheck", "--answers", path, "-f", "json").stdout)["items"]
         assert item["verdict"] == verdict, written
+
+
+def test_truncation_at_a_zero_gradient_is_below_resolution():
+    """One weight w in both layers, all else 0 but 0.09: E ≈ w²·(0.0045 + 0.05·w)²/4 has
+    dE/dw = 0 exactly and E‴ ≠ 0, so the central difference is ε²·E‴/6 = 1.1e-16, a
+    relative error of 1.1e-4 by SPEC's 1e-12 floor. At ε/2 it is a quarter of that: the
+    difference converges to 0, so the verdict passes and says why."""
+    from bptutor.model.losses import LOSS_FUNCTIONS
+    from bptutor.model.network import Example, Layer, Network
+
+    act = Activation("bipolar_sigmoid")
+    hidden = Layer(1, ["a", "b"], [act, act], [[0.0, 0.0], [0.0, 0.09]],
+                   [["w", "u1"], ["u2", "u3"]], None, None)
+    out = Layer(2, ["y"], [act], [[0.0, 0.0]], [["w", "w"]], None, None)
+    net = Network("t", "t", None, None, "activation", LOSS_FUNCTIONS["squared_error"],
+                  ["x1", "x2"], [hidden, out], [Example([0.1, 0.1], [0.0])])
+    report = gradcheck.check(net)
+    item = next(i for i in report.items if i.key == "dE/dw")
+    assert item.analytic == 0.0 and item.numeric == pytest.approx(0.0045 * 0.05 / 2 * 1e-12,
+                                                                  rel=1e-3)
+    assert gradcheck.verdict(item.rel_error) == "suspicious"  # by the relative error alone
+    assert item.verdict == "below_resolution" and "truncation" in item.note
+    assert report.passed
+    # a wrong gradient stays wrong: the extrapolation meets the true one, not it
+    wrong = gradcheck._item("dE/dw", 1e-10, item.numeric, item.noise, report.eps)
+    gradcheck._allow_truncation([wrong], gradcheck.NetworkLoss(net), [0], report.eps, 0.0)
+    assert wrong.verdict == "wrong"

@@ -17,6 +17,7 @@ import json
 import math
 import random
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ import bptutor.cli
 from bptutor.errors import BptutorError, Mark
 from bptutor.files import answers
 from bptutor.files.problems import bundled_names, load
+from bptutor.model import paper
 from bptutor.model.rounding import show_given
 from bptutor.sheet.worksheet import solve
 from bptutor.tools.grading import Grader, mistakes
@@ -693,10 +695,11 @@ def test_self_test_on_generated_problems(tmp_path):
                 item = one.file(key, right)
                 assert item.verdict in EARNS and item.diagnosis is None, (where, right)
             # every mistake variant the grader offers, made on the reference numbers
-            inputs = [sheet.values[k] for k in step.inputs]
+            inputs = [sheet.paper_values[k] for k in step.inputs]
             for code, op in mistakes(step.op):
                 try:
-                    wrong = R(op.value(inputs, R))
+                    with paper.working():
+                        wrong = float(R(op.value(inputs, R)))
                 except (ArithmeticError, ValueError):
                     continue
                 if not math.isfinite(wrong) or abs(wrong) > 1e9:
@@ -1012,9 +1015,10 @@ def test_a_step_shows_nothing_only_where_every_mistake_gives_the_same_value(tanh
     own["dE/dw1"] = 0.24
     assert grader.discriminates(update, own, update.compute(own, tanh.rounding), 0.01)
     # the update's mistakes are made in its η·gradient term: w1 + η·g, w1 - 2η·g, ...
-    values = [0.2, 0.1, 0.24]
-    wrong = sorted(round(op.value(values, tanh.rounding), 6)
-                   for _, op in telling_mistakes(update.op))
+    values = [Decimal("0.2"), Decimal("0.1"), Decimal("0.24")]
+    with paper.working():
+        wrong = sorted(float(op.value(values, tanh.rounding))
+                       for _, op in telling_mistakes(update.op))
     assert wrong == sorted([0.224, 0.152, 0.188, -0.04, 0.1976])
 
 
@@ -1067,8 +1071,9 @@ def test_a_decimal_shift_is_diagnosed_on_the_number_as_written(tanh, tmp_path, t
     # dE/dv2 = -1.34 on the sheet, unrounded -1.3388 from the rounded inputs: shifting that
     # and rounding again gives -13.39, which missed the student's -13.4
     step = next(s for s in tanh.steps if s.key == "dE/dv2")
-    unrounded = step.op.value([tanh.values[k] for k in step.inputs], tanh.rounding)
-    assert tanh.values["dE/dv2"] == -1.34 and round(10 * unrounded, 2) == -13.39
+    with paper.working():
+        unrounded = step.op.value([tanh.paper_values[k] for k in step.inputs], tanh.rounding)
+    assert tanh.values["dE/dv2"] == -1.34 and round(10 * float(unrounded), 2) == -13.39
     item = items(grade(tanh, write_answers(tmp_path / "d.yaml", TANH, {"dE/dv2": text})))
     assert (item["dE/dv2"].verdict, item["dE/dv2"].diagnosis) == ("wrong", "decimal_shift")
 
@@ -1090,12 +1095,12 @@ def test_only_a_pass_the_problem_lacks_is_a_usage_error(tmp_path):
 
 def test_sixty_thousand_unknown_keys_search_few_suggestions(tanh, tmp_path, monkeypatch):
     # each unknown key ran a fuzzy search over the step keys: 60,000 of them took 28 s
-    import difflib
+    from bptutor.tools.grading import NearestKey
 
     calls = []
-    real = difflib.get_close_matches
-    monkeypatch.setattr(difflib, "get_close_matches",
-                        lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    real = NearestKey.__call__
+    monkeypatch.setattr(NearestKey, "__call__",
+                        lambda self, word: calls.append(word) or real(self, word))
     path = tmp_path / "many.yaml"
     lines = [f"  dE/dw{i + 3}: 1" for i in range(60_000)]
     path.write_text("problem: tanh-chain\nanswers:\n" + "\n".join(lines) + "\n  dE/dw1x: 1\n",
@@ -1106,3 +1111,210 @@ def test_sixty_thousand_unknown_keys_search_few_suggestions(tanh, tmp_path, monk
     assert len(calls) <= 200
     assert unknown[0].message == "this problem has no step 'dE/dw3'; did you mean 'dE/dw2'?"
     assert unknown[-1].message == "this problem has no step 'dE/dw1x'"  # past the limit
+
+
+@pytest.mark.parametrize("name", ["tanh-chain", "softmax", "xor", "graph-reuse"])
+def test_did_you_mean_is_difflibs_choice(name):
+    # NearestKey finds what difflib.get_close_matches(word, keys, n=1, cutoff=0.5) finds
+    import difflib
+
+    from bptutor.tools.grading import NearestKey
+
+    keys = [s.key for s in solve(load(name)).steps]
+    nearest = NearestKey(keys)
+    rng = random.Random(12)
+    words = [k[:i] + c + k[i + 1:] for k in keys for i in range(len(k)) for c in "x1(" if
+             rng.random() < 0.1]
+    words += ["".join(rng.choice("dEzWbhy[]12,(')/@x") for _ in range(rng.randint(0, 20)))
+              for _ in range(300)] + keys + ["", "E" * 300, "dE/d" + keys[-1] * 3]
+    for word in words:
+        close = difflib.get_close_matches(word, keys, n=1, cutoff=0.5)
+        assert nearest(word) == (close[0] if close else ""), word
+    assert NearestKey([])("x") == ""
+    assert NearestKey(["ab", "ba"])("ab") == "ab" and NearestKey(["ab", "ba"])("xy") == ""
+
+
+def _wide_net(inputs: int = 24) -> str:
+    """A problem with long sums: inputs - inputs/2 tanh - 6 softmax, weights of 2 decimals."""
+    rng = random.Random(inputs)
+
+    def rows(n: int, fan_in: int) -> list[str]:
+        return [f"        - [{', '.join(f'{rng.uniform(-0.3, 0.3):.2f}' for _ in range(fan_in))}]"
+                for _ in range(n)]
+
+    hidden = inputs // 2
+    return "\n".join([
+        "bptutor: 1", "title: wide", "round: 2", "loss: cross_entropy", "learning_rate: 0.1",
+        "network:", f"  inputs: {inputs}", "  layers:",
+        f"    - neurons: {hidden}", "      activation: tanh", "      weights:",
+        *rows(hidden, inputs), f"      bias: [{', '.join(['0.1'] * hidden)}]",
+        "    - neurons: 6", "      activation: softmax", "      weights:", *rows(6, hidden),
+        f"input: [{', '.join(f'{rng.uniform(0, 1):.1f}' for _ in range(inputs))}]",
+        "target: [0, 0, 1, 0, 0, 0]", ""])
+
+
+def _left_out_sheets(tmp_path):
+    sheets = []
+    for name in bundled_names():
+        problem = load(name)
+        sheets += [solve(problem, "file", n) for n in problem.notations]
+        sheets.append(solve(problem, None))
+    path = tmp_path / "wide.yaml"
+    path.write_text(_wide_net(), encoding="utf-8")
+    return [*sheets, solve(load(path)), solve(load(path), None)]
+
+
+def test_a_long_sums_terms_left_out_are_valued_as_rebuilt(tmp_path):
+    # each term left out, valued from sums computed once, against the op rebuilt without it
+    from bptutor.tools import grading
+
+    rng = random.Random(3)
+    checked = 0
+    for sheet in _left_out_sheets(tmp_path):
+        R = sheet.rounding
+        for step in sheet.steps:
+            if not any(isinstance(n, grading.Sum) and len(n.terms) > 1
+                       for n in _nodes(step.op)):
+                continue
+            own = [sheet.values[k] for k in step.inputs]
+            student = [x * rng.choice((1, -1, 0.5, 0, 10)) for x in own]  # zeros: ln 0 too
+            for values in (own, student):
+                given = [paper.given(x) for x in values]
+                fast = [_valued(left, given, R) for left in _all_left_out(step.op)]
+                slow = [_valued(op, given, R)
+                        for op in grading._rebuild(step.op, grading._drop_term)]
+                assert fast == slow, step.key
+                checked += len(fast)
+    assert checked > 3_000
+
+
+def _nodes(op):
+    yield op
+    for child in getattr(op, "factors", getattr(op, "terms", [getattr(op, "op", None)])):
+        if child is not None:
+            yield from _nodes(child)
+
+
+def _all_left_out(op):
+    from bptutor.tools import grading
+
+    terms = grading._TermsLeftOut(op)
+    return [grading._LeftOut(terms, case) for case in range(len(terms.cases))]
+
+
+def _valued(op, given, R):
+    try:
+        with paper.working():
+            return op.value(given, R)
+    except (ArithmeticError, ValueError):
+        return "undefined"
+
+
+def test_verdicts_of_a_wide_class_are_those_of_rebuilt_sums(tmp_path, monkeypatch):
+    # answers with a term left out of a long sum, and other slips: the same verdicts and
+    # diagnoses whether the sums are rebuilt for each term or valued once
+    from bptutor.tools import grading
+
+    problem = tmp_path / "wide.yaml"
+    problem.write_text(_wide_net(), encoding="utf-8")
+    sheet = solve(load(problem))
+    rng = random.Random(8)
+    files = []
+    for n in range(6):
+        lines = [f"problem: {problem}", "answers:"]
+        for step in sheet.steps:
+            value = sheet.values[step.key]
+            terms = [x for x in _nodes(step.op) if isinstance(x, grading.Sum)]
+            if terms and rng.random() < 0.5 and step.op is terms[0]:
+                i = rng.randrange(len(terms[0].terms))
+                value = float(sum(t for j, t in enumerate(terms[0].term_values(
+                    [paper.given(sheet.values[k]) for k in step.inputs], sheet.rounding))
+                    if j != i))
+            elif rng.random() < 0.2:
+                value = -value * rng.choice((1, 2, 10))
+            lines.append(f"  {step.key}: {value:.2f}")
+        path = tmp_path / f"a{n}.yaml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files.append(path)
+
+    def verdicts():
+        grader = Grader(sheet)
+        return [[(i.key, i.verdict, i.diagnosis, i.message) for i in grader.grade(
+            answers.load(f)).items] for f in files]
+
+    once = verdicts()
+    monkeypatch.setattr(grading, "_FEW_INPUTS", 10**9)  # every op rebuilt for each term
+    assert verdicts() == once
+    assert sum(d == "missing_term" for f in once for _, _, d, _ in f) > 20
+
+
+# -- 9. precision by kind, significant figures, display-only rounding (SPEC §6) -------------------
+
+HAN_KAMBER = PROBLEMS / "han-kamber.yaml"
+
+
+def test_each_step_is_graded_at_its_own_kinds_precision(tmp_path):
+    """Han & Kamber: outputs to 3 decimals, δ to 4 — so 0.4739 for O6 (0.474) is right at 3
+    decimals, while -0.0084 for δ(O4) (-0.0087) is 3 units of the 4th decimal off."""
+    sheet = solve(load(HAN_KAMBER))
+    right = {step.key: sheet.show(step.key) for step in sheet.steps}
+    graded = items(grade(sheet, write_answers(tmp_path / "all.yaml", HAN_KAMBER, right)))
+    assert {item.verdict for item in graded.values()} == {"correct"}
+    answers_ = {"O6": "0.4739", "delta(O4)": "-0.0084", "delta(O5)": "-0.007"}
+    graded = items(grade(sheet, write_answers(tmp_path / "mixed.yaml", HAN_KAMBER, answers_)))
+    assert graded["O6"].verdict == "correct"  # |0.4739 − 0.474| < 0.51·10⁻³
+    assert graded["delta(O4)"].verdict == "wrong"  # 3·10⁻⁴ off at 4 decimals
+    # a δ written to 3 decimals, 5 units of the 4th off: told to write 4 decimals
+    assert graded["delta(O5)"].verdict == "wrong"
+    assert "write 4 decimals (you wrote 3)" in graded["delta(O5)"].message
+    # a diagnosis is made at the step's own precision: δ(O6) = 0.1311 with its sign flipped
+    flipped = items(grade(sheet, write_answers(tmp_path / "sign.yaml", HAN_KAMBER,
+                                               {"delta(O6)": "-0.1311"})))["delta(O6)"]
+    assert (flipped.verdict, flipped.diagnosis) == ("wrong", "sign")
+    # the same δ at 3 decimals in a sheet rounded to 3 throughout would be right
+    three = solve(load(HAN_KAMBER), 3)
+    assert items(grade(three, write_answers(tmp_path / "three.yaml", HAN_KAMBER,
+                                            {"delta(O5)": "-0.007"})))["delta(O5)"].verdict \
+        == "correct"
+
+
+def test_significant_figures_are_graded_on_the_nth_figure(tanh, tmp_path):
+    from bptutor.model.rounding import Rounding
+
+    sheet = solve(load(TANH), Rounding(significant=3, short=False))
+    ref = sheet.values["dE/du3"]
+    unit = 10.0 ** (math.floor(math.log10(abs(ref))) - 2)
+    near_, far = ref + 0.4 * unit, ref + 0.7 * unit
+    graded = items(grade(sheet, write_answers(tmp_path / "s.yaml", TANH, {
+        "dE/du3": repr(near_), "dE/dq": sheet.show("dE/dq")})))
+    assert graded["dE/du3"].verdict == "correct" and graded["dE/dq"].verdict == "correct"
+    graded = items(grade(sheet, write_answers(tmp_path / "f.yaml", TANH,
+                                              {"dE/du3": repr(far)})))
+    assert graded["dE/du3"].verdict != "correct"
+
+
+def test_display_only_rounding_grades_against_the_rounded_exact_values(tmp_path):
+    """carry: false: the reference of every step is R(exact) — dE/dq is −1.13 (from −1.1297),
+    not the carried sheet's −1.07."""
+    from bptutor.model.rounding import Rounding
+
+    sheet = solve(load(TANH), Rounding(2, carry=False, short=False))
+    assert sheet.values["dE/dq"] == -1.13
+    graded = items(grade(sheet, write_answers(tmp_path / "c.yaml", TANH,
+                                              {"dE/dq": "-1.13", "y": "-0.94"})))
+    assert graded["dE/dq"].verdict == "correct" and graded["y"].verdict == "correct"
+    carried = items(grade(sheet, write_answers(tmp_path / "k.yaml", TANH, {"dE/dq": "-1.07"})))
+    assert carried["dE/dq"].verdict != "correct"
+
+
+def test_an_exact_zero_answered_zero_is_correct(tmp_path):
+    """0.1·1 + 0.2·1 − 0.3 is 0 on paper; floats made it 2.78e-17 and marked 0 wrong."""
+    text = ("bptutor: 1\ntitle: zero\nloss: squared_error\nnetwork:\n  inputs: 3\n  layers:\n"
+            "    - neurons: [y]\n      activation: identity\n      weights: [[0.1, 0.2, -0.3]]\n"
+            "input: [1, 1, 1]\ntarget: [0]\n")
+    problem = tmp_path / "zero.yaml"
+    problem.write_text(text, encoding="utf-8")
+    sheet = solve(load(problem))
+    graded = items(grade(sheet, write_answers(tmp_path / "z.yaml", problem,
+                                              {"z(y)": "0", "y": "0", "E": "0"})))
+    assert {graded[k].verdict for k in ("z(y)", "y", "E")} == {"correct"}

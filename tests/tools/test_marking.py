@@ -191,3 +191,15 @@ def test_a_bundled_name_and_a_file_of_that_name(tmp_path, monkeypatch):
     exam = _exam(tmp_path)
     (tmp_path / "tanh-chain").write_bytes(exam.read_bytes())
     assert grade(by_name).problem.sha256 == _sha(exam)
+
+
+def test_counted_without_keeping_the_outcomes(tmp_path):
+    right = _answers(tmp_path, "r.yaml", "problem: tanh-chain\nanswers:\n  q: -0.66\n")
+    wrong = _answers(tmp_path, "w.yaml", "problem: tanh-chain\nanswers:\n  q: 0.66\n")
+    broken = _answers(tmp_path, "b.yaml", "problem: tanh-chain\nanswers: [1, 2\n")
+    for files in ([right], [right, wrong], [wrong, right], [right, broken, wrong]):
+        kept = mark_files(files)
+        counted = mark_files(files, keep=False)
+        assert counted.outcomes == [] and len(kept.outcomes) == len(files)
+        assert counted.exit_code == kept.exit_code == Marking(kept.outcomes).exit_code
+    assert [mark_files(f, keep=False).exit_code for f in ([wrong], [broken, right])] == [1, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import shlex
@@ -80,6 +81,9 @@ CONFIGS = [  # (shape, activation, loss or None): 5 × 40 = 200 seeds
     ("2-3-1", "relu,sigmoid", None),
     ("3-3-3", "tanh,softmax", None),
     ("2-2-2", "leaky_relu,linear", "half_squared_error"),
+    ("2-2-1", "elu", None),  # SPEC §6's five more activations
+    ("2-3-1", "gelu,softplus", None),
+    ("3-2-1", "silu,bipolar_sigmoid", None),
 ]
 
 
@@ -98,6 +102,10 @@ def check_lively(net: Network, text: str) -> None:
                 assert z > 0 and z_rounded > 0, (neuron, text)
             elif act.name == "softmax":
                 assert sheet.exact[neuron] <= 0.95, (neuron, text)
+            elif act.name == "bipolar_sigmoid":
+                assert abs(math.tanh(z / 2)) <= 0.95, (neuron, text)
+            elif act.name == "elu":
+                assert z != 0 and z_rounded != 0, (neuron, text)  # not at its kink
     backward = [s.key for s in sheet.steps if s.section == "backward"]
     assert backward and all(sheet.values[key] != 0 for key in backward), text
     for layer in net.layers:
@@ -320,6 +328,10 @@ def test_output_never_overwrites_without_force(run, tmp_path):
     (["--seed", "-3"], "0 or more"),
     (["--like", "tanh-chain", "--shape", "2-1"], "leave out --shape"),
     (["--like", "graph-reuse"], "not a network"),
+    (["--threshold", "--no-bias"], "leave out --no-bias"),
+    (["--like", "tanh-chain", "--threshold"], "leave out --threshold"),
+    (["--notation", "deltarule"], "unknown notation 'deltarule' (did you mean 'delta_rule'?)"),
+    (["--activation", "gleu"], "did you mean 'gelu'"),
 ])
 def test_bad_options_are_one_line_usage_errors(run, args, words):
     if args[:2] == ["--like", "graph-reuse"] and "graph-reuse" not in bundled_names():
@@ -408,3 +420,66 @@ def test_new_writes_binary_cross_entropy_over_a_softmax_layer():
                                   loss="binary_cross_entropy", seed=4))
     assert problem.network.loss.name == "binary_cross_entropy"
     assert sorted(problem.network.examples[0].targets) == [0.0, 0.0, 1.0]
+
+
+# -- SPEC §6 dialects: --notation, --threshold, the new activations, --like keeps them all ------
+
+def test_notation_option_writes_and_reproduces_the_dialect(run, tmp_path):
+    result = run("new", "--notation", "delta_rule", "--activation", "gelu", "--seed", "4")
+    assert result.exit_code == 0, result.stderr
+    net = written(tmp_path, result.stdout)
+    assert net.notation == "delta_rule" and net.layers[0].activations[0].name == "gelu"
+    words = shlex.split(source_of(result.stdout))
+    assert words == ["bptutor", "new", "--shape", "2-2-1", "--activation", "gelu",
+                     "--notation", "delta_rule", "--seed", "4"]
+    assert run(*words[1:]).stdout == result.stdout
+    sheet = solve(net)
+    assert any(s.key.startswith("delta(") for s in sheet.steps)
+    check_lively(net, result.stdout)
+
+
+def test_threshold_option_draws_thresholds_in_every_layer(run, tmp_path):
+    result = run("new", "--threshold", "--shape", "3-2-2", "--activation", "tanh", "--seed", "7")
+    assert result.exit_code == 0, result.stderr
+    assert "bias:" not in result.stdout and result.stdout.count("      threshold: [") == 2
+    net = written(tmp_path, result.stdout)
+    assert all(layer.threshold for layer in net.layers)
+    assert net.layers[0].bias_names == ["theta1[1]", "theta1[2]"]
+    sheet = solve(net, None)
+    x, (w1, w2, w3), theta = net.examples[0].inputs, net.layers[0].weights[0], net.layers[0].bias
+    assert sheet.exact["z(h1)"] == pytest.approx(w1 * x[0] + w2 * x[1] + w3 * x[2] - theta[0])
+    assert "--threshold" in shlex.split(source_of(result.stdout))
+    check_exam_numbers(net, result.stdout)
+
+
+def dialect(net: Network) -> tuple:
+    """Everything about a network except its numbers, title and source: every field of the
+    problem and of its layers, whatever fields they have (so a new convention is covered)."""
+    numbers_and_words = {"path", "title", "source", "marks", "examples", "layers"}
+    top = {f.name: getattr(net, f.name) for f in dataclasses.fields(net)
+           if f.name not in numbers_and_words}
+    layers = [{f.name: getattr(layer, f.name) for f in dataclasses.fields(layer)
+               if f.name not in ("weights", "bias")} for layer in net.layers]
+    return top, layers, [len(e.inputs) for e in net.examples]
+
+
+@pytest.mark.parametrize("name", network_problems())
+def test_like_keeps_every_convention_of_the_problem(tmp_path, name):
+    original = load(name)
+    copy = written(tmp_path, new_problem(Options(like=name, seed=5)).text)
+    assert dialect(copy) == dialect(original)
+    assert numbers(copy) != numbers(original)
+
+
+def test_like_keeps_an_elu_alpha_beside_another_function(tmp_path):
+    path = tmp_path / "mixed.yaml"
+    path.write_text("bptutor: 1\nloss: squared_error\nnetwork:\n  inputs: 2\n  layers:\n"
+                    "    - neurons: 2\n      activation: [tanh, elu]\n      alpha: 0.5\n"
+                    "      weights: [[0.1, 0.2], [0.3, 0.4]]\n    - neurons: 1\n"
+                    "      activation: elu\n      weights: [[0.5, -0.5]]\n"
+                    "input: [1, 1]\ntarget: [0.5]\nlearning_rate: 0.5\n", encoding="utf-8")
+    problem = new_problem(Options(like=str(path), seed=3, notation="delta"))
+    copy = written(tmp_path, problem.text)
+    assert [a.alpha for a in copy.layers[0].activations][1] == 0.5
+    assert copy.layers[1].activations[0].alpha == 1.0  # elu's default, written nowhere
+    assert copy.notation == "delta" and "--notation delta" in source_of(problem.text)

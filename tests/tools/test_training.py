@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 from conftest import PROBLEMS, assert_located
 from hypothesis import HealthCheck, assume, given, settings
+from test_numeric import dense_network, dialect_networks, smooth_and_finite
 from test_worksheet import assume_smooth, problems
 
 from bptutor.errors import BptutorError
 from bptutor.files.problems import Validator, bundled_names, load
 from bptutor.files.yamlfile import parse
+from bptutor.model.activations import Activation
 from bptutor.model.network import Network
 from bptutor.sheet.network_steps import parameters
 from bptutor.sheet.worksheet import solve
@@ -86,7 +88,7 @@ def test_one_batch_step_is_the_worksheets_update(name):
     rate = net.learning_rate or 0.1
     want = worksheet_step(net, rate)
     got = values(train(net, Settings(epochs=1, mode="batch", learning_rate=rate)).network)
-    assert_same(got, want, update_scale(net, solve(net, None), rate))
+    assert_same(got, want, update_scale(net, solve(net, None, "activation"), rate))
     assert got != values(net)  # the step moved something
 
 
@@ -102,7 +104,7 @@ def test_one_batch_step_on_random_networks(spec):
     assume_log_loss_conditioned(net, sheet)
     model = training.Model(net)
     params = model.loss.base
-    grad = model.gradient(params, np.arange(len(net.examples)))
+    grad, _ = model.gradient(params, np.arange(len(net.examples)))
     # σ′ = a(1 − a) from an activation a near 1 keeps only ~1e-16/(1 − a) of its relative
     # digits, in the worksheet as here (z up to 20: ~1e-8), so the gradients agree to that;
     # a wrong formula would miss by far more. The update itself is held to 1e-12 below.
@@ -454,3 +456,76 @@ def test_loss_chart_scales():
     assert "(log scale)" not in linear and linear.splitlines()[1].split("┤")[0].strip() == "0"
     wide = loss_chart([float(v) for v in range(1000, 0, -1)], width=30).plain
     assert len(wide.splitlines()[0].split("┤")[1]) == 30
+
+
+# -- every dialect (SPEC §6), and the epoch loop works on whole layers ----------------------------
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dialect_networks())
+def test_one_batch_step_descends_the_reference_gradient_in_every_dialect(net):
+    """Thresholds, shared names, batch: mean and every activation and loss: one batch step
+    is w − η·dE/dw, with dE/dw from the tests' own plain forward pass (central differences
+    of it, each shared name moved at all its places)."""
+    reference, base = smooth_and_finite(net)
+    result = train(net, Settings(epochs=1, learning_rate=0.1))
+    floor = 1e-7 * (1 + abs(base))
+    before = values(net)
+    for name, value in values(result.network).items():
+        want = before[name] - 0.1 * reference[name]
+        assert abs(value - want) <= 1e-6 * abs(reference[name]) + 0.1 * floor, name
+    assert result.losses[0] == pytest.approx(base, rel=1e-12, abs=1e-300)
+
+
+def test_batch_mean_averages_each_updates_gradient():
+    """Two examples per update, averaged, at η is their sum at η/2: the same floats."""
+    net = load(XOR)
+    mean = train(replace(net, batch="mean"), Settings(epochs=3, mode="minibatch", batch_size=2,
+                                                      learning_rate=0.5))
+    summed = train(net, Settings(epochs=3, mode="minibatch", batch_size=2, learning_rate=0.25))
+    assert np.array_equal(mean.params, summed.params)
+    assert mean.losses == [e / 4 for e in summed.losses]  # E: the mean of the four losses
+
+
+def test_epochs_work_on_whole_layers(monkeypatch):
+    """64-100-10 (100 tanh units): no call per neuron in an epoch. The activations are asked
+    once per layer and forward pass, and the units are grouped by activation once, at set-up."""
+    from bptutor.tools import numeric
+
+    net = dense_network([64, 100, 10])
+    counts = {"groups": 0, "values": 0}
+    grouping, activating = numeric.unit_groups, Activation.array_value
+
+    def count_groups(layer):
+        counts["groups"] += 1
+        return grouping(layer)
+
+    def count_values(self, z):
+        counts["values"] += 1
+        return activating(self, z)
+
+    monkeypatch.setattr(numeric, "unit_groups", count_groups)
+    monkeypatch.setattr(Activation, "array_value", count_values)
+    seen = []
+    for epochs in (1, 11):
+        counts.update(groups=0, values=0)
+        train(net, Settings(epochs=epochs, learning_rate=0.01))
+        seen.append(dict(counts))
+    assert seen[0]["groups"] == seen[1]["groups"] == 2  # one per layer
+    # ten more epochs: one forward pass each (its E is the next gradient's), two layers
+    assert seen[1]["values"] - seen[0]["values"] == 10 * 2
+
+
+def test_mazur_shared_biases_one_update_is_the_published_one():
+    """Matt Mazur's "A Step by Step Backpropagation Example": one bias per layer shared by
+    its neurons, biases kept fixed, η = 0.5. His published E = 0.298371109 and weights after
+    the first update (his E after it, 0.291027924, comes from rounded weights: 0.2910277737
+    unrounded)."""
+    result = train(load("mazur-shared-bias"), Settings(epochs=1))
+    published = {"w1": 0.149780716, "w2": 0.19956143, "w3": 0.24975114, "w4": 0.29950229,
+                 "w5": 0.35891648, "w6": 0.408666186, "w7": 0.511301270, "w8": 0.561370121,
+                 "b1": 0.35, "b2": 0.60}
+    got = values(result.network)
+    for name, value in published.items():
+        assert got[name] == pytest.approx(value, abs=5e-9), name
+    assert round(result.losses[0], 9) == 0.298371109
+    assert result.losses[1] == pytest.approx(0.291027924, abs=2e-7)

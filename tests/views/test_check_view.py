@@ -171,3 +171,96 @@ def test_csv_dash_is_standard_output(run, tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()
     text = result.stdout[result.stdout.index("file,student"):]
     assert list(csv.DictReader(io.StringIO(text)))[0]["q"] == "correct"
+
+
+def _whole_document(outcomes) -> str:
+    """check -f json as it was printed before it was streamed: the whole document at once,
+    indented by json.dumps, then the terminal-controlling characters escaped."""
+    text = json.dumps({"files": [o.as_json() for o in outcomes]}, indent=2, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+                  lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def test_streamed_json_is_the_whole_document_as_before(run, hostile):
+    from bptutor.tools.marking import mark_files
+
+    _write(hostile, "broken.yaml", "problem: tanh-chain\nanswers: [1, 2\n")
+    _write(hostile, "other.yaml", "problem: xor\nanswers:\n  E: 1\n")
+    files = ["evil.yaml", "broken.yaml", "formula.yaml", "other.yaml"]
+    outcomes = mark_files(files).outcomes
+    result = run("check", *files, "-f", "json")
+    assert result.stdout == _whole_document(outcomes) + "\n"
+    assert result.exit_code == 2 and "broken.yaml:3:1: error" in result.stderr
+    one = run("check", "formula.yaml", "-f", "json")
+    assert one.stdout == _whole_document(mark_files(["formula.yaml"]).outcomes) + "\n"
+    assert one.exit_code == 1  # the other steps are missing
+
+
+def test_the_json_stream_of_no_file_is_an_empty_list():
+    from bptutor.views.check_view import JsonFiles
+
+    stream = JsonFiles()
+    assert json.loads(stream.OPENING + stream.closing()) == {"files": []}
+    assert stream.OPENING + stream.closing() == json.dumps({"files": []}, indent=2)
+
+
+def test_gradebook_columns_are_each_step_once_in_order_of_first_appearance(tmp_path):
+    from bptutor.tools.marking import mark_files
+    from bptutor.views.check_view import gradebook_csv
+
+    _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  q: -0.66\n  nope: 1\n")
+    _write(tmp_path, "b.yaml", "problem: xor\nanswers:\n  E: 1\n")
+    outcomes = mark_files([tmp_path / "a.yaml", tmp_path / "b.yaml"]).outcomes
+    header = next(csv.reader(io.StringIO(gradebook_csv(outcomes))))
+    steps = [[i.key for i in o.items if i.verdict != "unknown"] for o in outcomes]
+    expected = steps[0] + [k for k in steps[1] if k not in steps[0]]  # xor shares no key
+    assert header[7:] == expected and len(set(header[7:])) == len(header[7:])
+    assert "nope" not in header
+
+
+def _gradebook_as_before(outcomes) -> str:
+    """--csv as written before the gradebook kept rows instead of reports (the reference)."""
+    from bptutor.tools.grading import Report
+    from bptutor.tools.marking import Unmarked
+    from bptutor.views.terminal import printable
+
+    keys: list[str] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Report):
+            keys += [i.key for i in outcome.items if i.verdict != "unknown" and i.key not in keys]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "student", "score", "max_score", "status", "problem", "sha256",
+                     *map(csv_cell, keys)])
+    for outcome in outcomes:
+        if isinstance(outcome, Unmarked):
+            cells = [outcome.path, outcome.student or "", "", "", outcome.status, "", ""]
+            writer.writerow([csv_cell(printable(c)) for c in cells])
+            continue
+        verdicts = {item.key: item.verdict for item in outcome.items}
+        problem = outcome.problem
+        score = f"{outcome.score:g}"
+        row = [outcome.path, outcome.student or "", score, str(outcome.max_score),
+               outcome.status, problem.name if problem else "", problem.sha256 if problem else "",
+               *(verdicts.get(key, "") for key in keys)]
+        writer.writerow([csv_cell(printable(str(c))) for c in row])
+    return out.getvalue()
+
+
+def test_gradebook_is_as_before_and_kept_without_the_reports(run, hostile):
+    from bptutor.tools.marking import mark_files
+    from bptutor.views.check_view import gradebook_csv
+
+    _write(hostile, "broken.yaml", "problem: tanh-chain\nanswers: [1, 2\n")
+    _write(hostile, "other.yaml", "problem: xor\nanswers:\n  E: 1\n  z(q): 2\n")
+    _write(hostile, "empty.yaml", "problem: tanh-chain\nanswers:\n")
+    files = ["evil.yaml", "broken.yaml", "formula.yaml", "other.yaml", "empty.yaml"]
+    outcomes = mark_files(files).outcomes
+    empty = outcomes[-1]
+    empty.items = []  # a report with no row of verdicts still gets every column
+    assert gradebook_csv(outcomes) == _gradebook_as_before(outcomes)
+    for fmt in ("json", "rich"):
+        result = run("check", *files, "-f", fmt, "--csv", f"g-{fmt}.csv")
+        assert result.exit_code == 2
+        with open(f"g-{fmt}.csv", encoding="utf-8", newline="") as handle:
+            assert handle.read() == gradebook_csv(mark_files(files).outcomes)
