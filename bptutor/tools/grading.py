@@ -418,6 +418,9 @@ class Grader:
         self.settled = False  # True: the notation is the student's; grade() does not switch
         self._suggested: dict[str, str] = {}
         self._nearest: NearestKey | None = None
+        # each step's mistaken values by the values of its inputs: a class makes the same
+        # slips on the same numbers, and the sheet's own inputs come up in every file
+        self._mistaken: dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]] = {}
 
     @property
     def other(self) -> Worksheet:
@@ -599,10 +602,10 @@ class Grader:
 
     def diagnose(self, step: Step, given: float, own: dict, ref: float,
                  recomputed: float | None, unit: float) -> str | None:
-        for values in (own, self.sheet.values):
-            v = [values[k] for k in step.inputs]
-            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
-            for code, wrong in mistaken_values(mistakes(step.op), v, rule):
+        sheet_inputs = tuple(self.sheet.values[k] for k in step.inputs)
+        own_inputs = tuple(own[k] for k in step.inputs)
+        for v in dict.fromkeys((own_inputs, sheet_inputs)):  # once when they are the same
+            for code, wrong in self._mistaken_values(step, v):
                 if self.close(wrong, ref, unit) or (
                         recomputed is not None and self.close(wrong, recomputed, unit)):
                     continue  # a "mistake" that changes nothing is no diagnosis
@@ -614,6 +617,16 @@ class Grader:
         if any(self.close(given / shift, t, unit) for shift in (10.0, 0.1) for t in targets):
             return "decimal_shift"
         return None
+
+    def _mistaken_values(self, step: Step, v: tuple[float, ...]) -> list[tuple[str, float]]:
+        found = self._mistaken.get((step.key, v))
+        if found is None:
+            if len(self._mistaken) > _MISTAKEN_CACHE:  # a bound, for a hostile class set
+                self._mistaken.clear()
+            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
+            found = list(mistaken_values(mistakes(step.op), v, rule))
+            self._mistaken[(step.key, v)] = found
+        return found
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
@@ -659,6 +672,7 @@ class Grader:
 
 
 _SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get none
+_MISTAKEN_CACHE = 100_000  # mistaken values kept per grader (a few MB)
 
 
 class NearestKey:
