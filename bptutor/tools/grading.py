@@ -421,6 +421,7 @@ class Grader:
         # each step's mistaken values by the values of its inputs: a class makes the same
         # slips on the same numbers, and the sheet's own inputs come up in every file
         self._mistaken: dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]] = {}
+        self._units: dict[str, float] = {}
 
     @property
     def other(self) -> Worksheet:
@@ -442,6 +443,12 @@ class Grader:
     def unit(self, key: str) -> float:
         """One unit of the last required digit, by the step's kind (SPEC §6): 10^-d, or the
         n-th significant figure of the reference; unrounded, the 3rd of the exact value."""
+        unit = self._units.get(key)
+        if unit is None:  # the sheet's: the same for every file of a class
+            unit = self._units[key] = self._unit(key)
+        return unit
+
+    def _unit(self, key: str) -> float:
         precision = self.sheet.precision(key)
         if precision is not None:
             unit = precision.unit(self.sheet.values[key]) or precision.unit(self.sheet.exact[key])
