@@ -69,10 +69,20 @@ class AnswersFile:
             key = keys.canonical(written, known)
             if key in out.answers:
                 raise BptutorError(self.path, answer.key_mark or answer.mark,
-                                   f"{written!r} answers {key!r} a second time")
+                                   f"{written!r} answers {key!r} a second time"
+                                   + _first_written(out.answers[key]))
             # an answer is never changed once read: one already keyed so is shared
             out.answers[key] = answer if key == answer.key else replace(answer, key=key)
         return out
+
+
+def _first_written(first: Answer) -> str:
+    """Where a key answered twice was first answered, when it was written otherwise (δ(O6))."""
+    written = first.written_key or first.key
+    if written == first.key:
+        return ""
+    mark = first.key_mark or first.mark
+    return f" (first written {written!r}, line {mark.line})"
 
 
 def read_number(text: str) -> tuple[float, int | None] | None:

@@ -142,6 +142,11 @@ class ActivationFunction:
     def array_logs(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
 
+    def kinked(self, alpha: float) -> bool:
+        """Whether σ′ jumps at z = 0 for this alpha: leaky_relu's and elu's slopes below 0
+        meet 1 there when α = 1, so those have no kink then."""
+        return self.has_kink and not (self.takes_alpha and alpha == 1)
+
     # -- grading's diagnoses: σ′ as a student gets it wrong, from what the sheet's σ′ reads
     def slope_at_activation(self, a: float, alpha: float) -> float:
         """``derivative_at_activation``: σ′ evaluated at a as if a were z."""

@@ -146,6 +146,14 @@ class Loss:
         """∂E/∂y with numbers: negative numbers bracketed where the formula needs it."""
         return self.grad_formula(y, paren(t), m)
 
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        """−∂E/∂y written once and simplified (the delta rule's output factor), not −(…)."""
+        raise NotImplementedError
+
+    def negated_grad_text(self, y: str, t: str, m: int) -> str:
+        """−∂E/∂y with numbers: 2·(t − y) brackets a negative y."""
+        return self.negated_grad_formula(paren(y), t, m)
+
     # -- numpy, over the last axis (outputs); logs = (ln y, ln(1 − y)) for log losses
     def array_value(self, y: np.ndarray, t: np.ndarray,
                     logs: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
@@ -194,6 +202,9 @@ class SquaredError(Loss):
     def grad_formula(self, y: str, t: str, m: int) -> str:
         return f"2·({y} - {t})"
 
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        return f"2·({t} - {y})"
+
     def array_value(self, y, t, logs):
         return self.total(((t - y) ** 2).sum(axis=-1), y.shape[-1])
 
@@ -225,6 +236,9 @@ class HalfSquaredError(SquaredError):
     def grad_formula(self, y: str, t: str, m: int) -> str:
         return f"({y} - {t})"
 
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        return f"({t} - {y})"
+
 
 class MeanSquaredError(SquaredError):
     """E = (1/m) Σ (t − y)²."""
@@ -249,6 +263,9 @@ class MeanSquaredError(SquaredError):
 
     def grad_formula(self, y: str, t: str, m: int) -> str:
         return f"(2/{m})·({y} - {t})"
+
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        return f"(2/{m})·({t} - {y})"
 
 
 class _LogLoss(Loss):
@@ -283,6 +300,9 @@ class _LogLoss(Loss):
 
     def grad_text(self, y: str, t: str, m: int) -> str:
         return self.grad_formula(paren(y), paren(t), m)
+
+    def negated_grad_text(self, y: str, t: str, m: int) -> str:
+        return self.negated_grad_formula(paren(y), paren(t), m)
 
 
 class BinaryCrossEntropy(_LogLoss):
@@ -336,6 +356,9 @@ class BinaryCrossEntropy(_LogLoss):
 
     def grad_formula(self, y: str, t: str, m: int) -> str:
         return f"-({t}/{y} - (1 - {t})/(1 - {y}))"
+
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        return f"({t}/{y} - (1 - {t})/(1 - {y}))"
 
     def array_value(self, y, t, logs):
         import numpy as np
@@ -397,6 +420,9 @@ class CrossEntropy(_LogLoss):
 
     def grad_formula(self, y: str, t: str, m: int) -> str:
         return f"-{t}/{y}"
+
+    def negated_grad_formula(self, y: str, t: str, m: int) -> str:
+        return f"{t}/{y}"
 
     def array_value(self, y, t, logs):
         import numpy as np

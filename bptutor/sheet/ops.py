@@ -185,6 +185,20 @@ class Sum:
         return text
 
 
+@lru_cache(maxsize=4096)
+def unbracketed(text: str) -> str:
+    """A step's formula that is one bracketed whole — ∂E/∂y = (y - t), gelu′ = (Φ(z) + z·φ(z)),
+    bracketed to stand in a product — without its brackets: ``y - t``."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return text[1:-1] if i == len(text) - 1 else text
+    return text
+
+
 def _bracket(formula: str, factor: Op, alone: bool = False) -> str:
     many = isinstance(factor, Sum) and len(factor.terms) > 1
     return f"({formula})" if many and not alone else formula
@@ -344,7 +358,11 @@ class Step:
 
     @property
     def formula(self) -> str:
-        return self.op.formula
+        return unbracketed(self.op.formula)
+
+    def text(self, v: Values, t: Texts, R: Rounding) -> str:
+        """The formula with the numbers ``t`` substituted (values ``v``)."""
+        return unbracketed(self.op.text(v, t, R))
 
     def compute(self, values: Mapping[str, float | Decimal], rounding: Rounding) -> float:
         """This step's value from any values of its inputs (the student's, say, read as
@@ -439,26 +457,19 @@ class ErrorGrad:
 
 
 class TowardTarget:
-    """−∂E/∂y, the delta rule's output factor: (t − y) for ½Σ(t − y)², 2·(t − y) for
-    Σ(t − y)², else −(∂E/∂y) written out."""
+    """−∂E/∂y, the delta rule's output factor, as each loss writes it once: (t − y) for
+    ½Σ(t − y)², 2·(t − y) for Σ(t − y)², t/y − (1 − t)/(1 − y) for binary cross-entropy."""
 
     def __init__(self, grad: LossGrad, y_label: str, t_label: str):
         self.grad = grad
-        self.scale = error_scale(grad.loss, grad.m)
         self.inputs = grad.inputs
-        self.formula = self._write(y_label, t_label, grad.formula)
-
-    def _write(self, y: str, t: str, grad: str) -> str:
-        if self.scale is None:
-            return _negate_text(grad)
-        body = f"({t} - {paren(y)})"
-        return f"{self.scale}·{body}" if self.scale else body
+        self.formula = grad.loss.negated_grad_formula(y_label, t_label, grad.m)
 
     def value(self, v: Values, R: Rounding) -> Decimal:
         return -self.grad.value(v, R)
 
     def text(self, v: Values, t: Texts, R: Rounding) -> str:
-        return self._write(t[0], t[1], self.grad.text(v, t, R))
+        return self.grad.loss.negated_grad_text(t[0], t[1], self.grad.m)
 
 
 class LossTerm(LossValue):

@@ -65,7 +65,7 @@ class Worksheet:
         else:
             v = [paper.given(values[k]) for k in step.inputs]
         t = [self.show(k, values) for k in step.inputs]
-        return step.op.text(v, t, self.rounding.rule(step.kind))
+        return step.text(v, t, self.rounding.rule(step.kind))
 
     def evaluate(self, rounding: Rounding) -> dict[str, Decimal]:
         """Every step's paper value, each from the paper values before it (givens as written)."""

@@ -2,8 +2,9 @@
 
 A network's exact side is tools/numeric.py's float64 backward pass (backprop in matrix form
 with the worksheet's derivatives; tests/tools/test_numeric.py holds it to the worksheet's
-exact values), so no printed worksheet is built and its step cap does not apply; a graph's
-is its worksheet. The numeric side shares no backward code: forward passes only, with one
+exact values), so no printed worksheet is built and its step cap does not apply (except that
+a gradient within roundoff of 0 takes a small sheet's paper-exact value); a graph's is its
+worksheet. The numeric side shares no backward code: forward passes only, with one
 parameter moved per copy, evaluated in batches (``NetworkLoss.perturbed``: each copy starts
 at the first layer its parameter enters). Central differences by default;
 ``method="forward"`` is the lecture's (E(u + h) − E(u)) / h. numpy is imported by the
@@ -22,7 +23,7 @@ noise is no evidence against the gradient: its verdict is ``below_resolution`` a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,8 +95,12 @@ def _item(key: str, analytic: float, numeric: float, noise: float, eps: float) -
     if not (math.isfinite(analytic) and math.isfinite(numeric)):
         return Item(key, analytic, numeric, math.nan, UNDEFINED, UNDEFINED_NOTE, noise)
     rel = rel_error(analytic, numeric)
-    item = Item(key, analytic, numeric, rel, verdict(rel, abs(analytic - numeric) <= noise),
-                noise=noise)
+    within_noise = abs(analytic - numeric) <= noise
+    judged = verdict(rel, within_noise)
+    if judged == "acceptable" and within_noise and max(abs(analytic), abs(numeric)) <= noise:
+        # both sides are roundoff (a paper zero as 6e-18 against 0): their ratio means nothing
+        judged = BELOW_RESOLUTION
+    item = Item(key, analytic, numeric, rel, judged, noise=noise)
     if item.verdict == BELOW_RESOLUTION:
         item.note = resolution_note(noise, eps)
     return item
@@ -148,9 +153,11 @@ class Report:
 
     @property
     def worst(self) -> Item | None:
-        """The item with the largest relative error; one that could not be computed first."""
-        return max(self.items, key=lambda item: (math.isnan(item.rel_error), item.rel_error),
-                   default=None)
+        """The item with the largest relative error; one that could not be computed first,
+        one below the difference's resolution last (its relative error is roundoff's)."""
+        return max(self.items, key=lambda item: (math.isnan(item.rel_error),
+                                                 item.verdict != BELOW_RESOLUTION,
+                                                 item.rel_error), default=None)
 
     def as_json(self) -> dict:
         data = {"method": self.method, "eps": self.eps, "passed": self.passed,
@@ -247,11 +254,33 @@ def check(net: Problem, eps: float = 1e-6, method: str = "central",
     for name, n in zip(names, numeric):
         report.items.append(_item(keys.derivative(name, net.loss_name),
                                   float(exact.gradients[index[name]]), float(n), noise, eps))
+    if net.kind == "network":
+        _paper_zeros(net, report.items, eps)
     if method == "central":
         _allow_truncation(report.items, loss, which, eps, noise)
     if method == "forward" and only and len(names) == 1:
         report.probes.append(_probe(loss, index[names[0]], names[0], eps))
     return report
+
+
+def _paper_zeros(net: Problem, items: list[Item], eps: float) -> None:
+    """A float gradient within roundoff of 0 (6e-18 where a unit's z is 0.3 − 0.4 + 0.1)
+    takes the worksheet's paper-exact value, which is 0 where the paper's is. The sheet is
+    built only then, and only where it fits under the step cap: large nets keep numpy's."""
+    from bptutor.sheet.network_steps import MAX_STEPS, count_steps
+
+    tiny = [k for k, item in enumerate(items) if item.analytic != 0
+            and abs(item.analytic) <= item.noise and item.verdict != UNDEFINED]
+    if not tiny or count_steps(as_network(net), "activation")[2] > MAX_STEPS:
+        return
+    try:
+        sheet = solve_sheet(net, None, "activation")
+    except BptutorError:  # e.g. a log the paper cannot take: numpy's value stands
+        return
+    for k in tiny:
+        item = items[k]
+        if item.key in sheet.exact:
+            items[k] = _item(item.key, sheet.exact[item.key], item.numeric, item.noise, eps)
 
 
 TRUNCATION_NOTE = ("the difference is the central difference's own truncation error "
@@ -386,7 +415,8 @@ def kink_warnings(loss: NetworkLoss, eps: float) -> list[str]:
         reach = eps * (1 + below.sum(axis=1))  # per example: the inputs of this layer
         z = passes[k][0]
         for j, neuron in enumerate(layer.neurons):
-            if not layer.activations[j].function.has_kink:
+            activation = layer.activations[j]
+            if not activation.function.kinked(activation.alpha):
                 continue
             for e in np.flatnonzero(np.abs(z[:, j]) <= reach).tolist():
                 where = f" in example {e + 1}" if many else ""
@@ -410,13 +440,15 @@ def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
     loss, ordered = _target(net)
     chosen = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
+    # each key read as `check` reads it (∂E/∂w → dE/dw, Δ(w) → change(w)), shown as written
+    meant = {key: keys.canonical(key, _Either(sheet.values, own.values)) for key in written}
     wanted = [(key, name, example) for key in written
-              for name, example in [_gradient_of(key, net.loss_name, chosen)]
-              if name is not None and key in sheet.values]
-    changes = [key for key in written if _change_of(key, chosen)[0] is not None
-               and key in own.values]  # each checked as −η·dE/dw
+              for name, example in [_gradient_of(meant[key], net.loss_name, chosen)]
+              if name is not None and meant[key] in sheet.values]
+    changes = [key for key in written if _change_of(meant[key], chosen)[0] is not None
+               and meant[key] in own.values]  # each checked as −η·dE/dw
     wanted += [(key, name, example) for key in changes
-               for name, example in [_change_of(key, chosen)] if name is not None]
+               for name, example in [_change_of(meant[key], chosen)] if name is not None]
     names = sorted({name for _, name, _ in wanted}, key=index.__getitem__)
     numeric = dict(zip(names, numeric_gradients(loss, eps, [index[n] for n in names], method)))
     noise = noise_bounds(loss, eps, method, sheet if net.kind == "graph" else None)
@@ -431,10 +463,21 @@ def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
         item = _item(key, written[key], scale * n, abs(scale) * item_noise, eps)
         reference = own if key in changes else sheet
         if item.verdict not in PASSING and item.verdict != UNDEFINED:
-            _allow_rounding(item, (decimals or {}).get(key), reference.values[key],
-                            reference.decimals(key))
+            _allow_rounding(item, (decimals or {}).get(key), reference.values[meant[key]],
+                            reference.decimals(meant[key]))
         report.items.append(item)
     return report
+
+
+@dataclass
+class _Either:
+    """Keys of either sheet: the activation-notation one or the problem's own."""
+
+    first: Container[str]
+    second: Container[str]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.first or key in self.second
 
 
 def _allow_rounding(item: Item, written: int | None, sheet_value: float,

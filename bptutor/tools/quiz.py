@@ -136,6 +136,7 @@ class QuizSession:
             return Unreadable(text)
         value, decimals = number_read
         item = self.grader.judge(step, value, self.own, self.root)
+        item.written = text  # shown as typed: −0.1311 stays −0.1311, -0.80 stays -0.80
         answer = Answer(step.key, text, value, decimals, Mark(), step.key,
                         significant_figures(text))
         self.grader.precision_hint(item, answer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +27,23 @@ KIND_STYLE = {
     "change": ("Δ", "magenta", "weight change Δw"),  # SPEC §6 delta_rule, show: [change]
     "node": ("node", "cyan", "graph node"),
 }
+# The delta rule's δ is the negative error derivative (SPEC §6 notation delta_rule).
+DELTA_RULE_MEANING = "δ = −dE/dz at a preactivation"
+NO_BREAK = "\u00a0"  # holds a formula together in a wrapped line; printed as a space
+_FORMULA_SPACE = re.compile(r"(?<=\S) (?=[=+−] \S)|(?<=\S [=+−]) (?=\S)")
+
+
+def meaning(kind: str, notation: str) -> str:
+    """What a step kind is, in words, in the sheet's notation (for the legend)."""
+    if kind == "delta" and notation == "delta_rule":
+        return DELTA_RULE_MEANING
+    return KIND_STYLE[kind][2]
+
+
+def unbroken(text: str) -> str:
+    """``text`` with the spaces inside its formulas (δ = −dE/dz, w + Δw) made no-break, so
+    that wrapping keeps each formula on one line."""
+    return _FORMULA_SPACE.sub(NO_BREAK, text)
 
 
 @dataclass
@@ -50,14 +68,29 @@ def lines(sheet: Worksheet, only: str | None = None) -> Iterator[Line]:
 
 def line(sheet: Worksheet, step: Step) -> Line:
     """One step as every view shows it: formula, numbers substituted, value, exact value."""
-    from bptutor.model.rounding import show_exact
-
     value, exact = sheet.values[step.key], sheet.exact[step.key]
+    shown = sheet.rounding.show(value, step.kind)
     exact_shown = None
     if sheet.rounding.rounds and abs(value - exact) > 1e-12:
-        exact_shown = show_exact(exact)
-    return Line(step, step.formula, sheet.substituted(step), value, exact,
-                sheet.rounding.show(value, step.kind), exact_shown)
+        exact_shown = exact_note(exact, shown)
+    return Line(step, step.formula, sheet.substituted(step), value, exact, shown, exact_shown)
+
+
+def exact_note(exact: float, shown: str, most: int = 10) -> str | None:
+    """The exact value beside a rounded one: 5 significant digits, or more (up to ``most``)
+    until it reads differently from the value shown — ``0.8808 (exact 0.880797)``, never
+    ``0.8808 (exact 0.8808)``; None where even ``most`` digits read as the value shown."""
+    from bptutor.model.rounding import show_exact
+
+    try:
+        rounded = float(shown)
+    except ValueError:  # not a plain number: nothing to compare against
+        return show_exact(exact)
+    for digits in range(5, most + 1):
+        text = show_exact(exact, digits)
+        if float(text) != rounded:
+            return text
+    return None
 
 
 def heading(step: Step, examples: int) -> str:

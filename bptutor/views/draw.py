@@ -4,7 +4,8 @@ A builder turns a worksheet into a ``Picture`` — columns of nodes, each a list
 lines, and labelled edges — and a writer turns that into one language. Nodes get
 generated ids (``n0``, ``n1``…), so a user's name (``W1[1,2]``, ``h.1'``) only ever
 appears inside a quoted, escaped label. Biases are label lines of their neuron, not nodes
-of their own: a bias node per neuron would double the picture for one number each.
+of their own: a bias node per neuron would double the picture for one number each. A layer's
+thresholds θ (z = Σ w·a − θ, SPEC §6) come, as in the terminal diagram, from one ``-1`` unit.
 """
 
 from __future__ import annotations
@@ -76,36 +77,42 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
     edges, prev = [], net.inputs
     for layer in net.layers:
         nodes = []
+        thresholds = layer.bias_names if layer.threshold else None
+        if thresholds:  # the -1 unit each threshold comes from, beside the layer's inputs
+            columns[-1][1].append(node(f"-1 → layer {layer.index}", ["-1"], "input"))
         for j, n in enumerate(layer.neurons):
             act = layer.activations[j].name
             unit = [keys.preactivation(n), n, keys.derivative(n), keys.delta(n),
                     keys.delta_rule(n)]
-            # a threshold is subtracted (SPEC §6): say so where its value is shown
-            title = f"{n} ({act})"
-            if layer.threshold and layer.bias_names:
-                title = f"{n} ({act}, z − {layer.bias_names[j]})"
-            lines = _lines(sheet, title, [at(key) for key in unit])
-            if layer.bias_names:
+            lines = _lines(sheet, f"{n} ({act})", [at(key) for key in unit])
+            if layer.bias_names and not thresholds:
                 lines += with_gradient(layer.bias_names[j])
             kind = "output" if layer is net.layers[-1] else "neuron"
             nodes.append(node(n, lines, kind))
             for a, w in zip(prev, layer.weight_names[j]):
                 edges.append(Edge(ids[a], ids[n], with_gradient(w)))
+            if thresholds:
+                edges.append(Edge(ids[f"-1 → layer {layer.index}"], ids[n],
+                                  with_gradient(thresholds[j])))
         columns.append((f"layer {layer.index}", nodes))
         prev = layer.neurons
     note = ""
     if count > 1:
-        note = (f"neuron values of example {example} of {count}; weight gradients summed over "
-                "the batch")
+        total = "averaged" if net.batch == "mean" else "summed"  # batch: mean (SPEC §6)
+        note = (f"neuron values of example {example} of {count}; weight gradients {total} "
+                "over the batch")
     return Picture(net.title, note, columns, edges)
 
 
 def graph_picture(sheet: Worksheet, example: int = 1) -> Picture:
-    """Inputs and nodes with their values and dL/d·, an edge for every use, one column per
-    depth (an input is at depth 0, a node one deeper than the deepest value it reads). A graph
-    has one example: ``example`` is there to match ``network_picture``."""
+    """Inputs and nodes with their values, gradients and updates, an edge for every use, one
+    column per depth (an input is at depth 0, a node one deeper than the deepest value it
+    reads). The gradients are of the graph's loss: its output, or the L downstream whose
+    dL/d(output) is given (``output_gradient``). A graph has one example: ``example`` is there
+    to match ``network_picture``."""
     graph = as_graph(sheet.network)
     out = graph.output
+    given = graph.output_gradient is not None
     ids = {name: f"n{i}" for i, name in enumerate([*graph.inputs, *graph.nodes])}
     depth = dict.fromkeys(graph.inputs, 0)
     for name, expr in graph.nodes.items():
@@ -115,8 +122,12 @@ def graph_picture(sheet: Worksheet, example: int = 1) -> Picture:
     for name in ids:
         kind = "input" if name in graph.inputs else "output" if name == out else "node"
         first = f"{name} = {sheet.step(name).formula}" if name in graph.nodes else ""
-        gradient = keys.derivative(name, of=out)
-        lines = [line for line in _lines(sheet, first, [name, gradient]) if line]
+        wanted = [name, keys.derivative(name, of=graph.loss_name)]
+        if name in graph.updated:
+            wanted.append(keys.update(name))
+        lines = [line for line in _lines(sheet, first, wanted) if line]
+        if given and name == out:
+            lines[-1] += " (given)"
         columns[depth[name]][1].append(Node(ids[name], lines, kind, name))
     edges = [Edge(ids[v], ids[name]) for name, expr in graph.nodes.items()
              for v in _ordered(expr)]

@@ -20,9 +20,11 @@ from rich.text import Text
 from bptutor.model import keys
 from bptutor.model.problem import as_graph, as_network
 from bptutor.sheet.worksheet import ONLY, Worksheet, selected
-from bptutor.views import SECTION_TITLES, settings
+from bptutor.views import SECTION_TITLES, settings, unbroken
+from bptutor.views.terminal import Prose, Trimmed
 
 if TYPE_CHECKING:
+    from bptutor.model.network import Network
     from bptutor.views.latex_view import Math
 
 SECTIONS = list(SECTION_TITLES)  # forward, loss, backward, update: the order of the passes
@@ -72,7 +74,7 @@ class Task:
     """One part of what to compute: a pass, and its quantities kind by kind."""
 
     title: str  # the pass: Forward pass, Loss, …
-    scope: str  # in a batch: "each example" or "summed over the examples"; else ""
+    scope: str  # in a batch: "each example" or "summed (averaged) over the examples"; else ""
     parts: list[tuple[str, list[str]]]  # (what, in words; its keys)
 
     def heading(self) -> str:
@@ -122,15 +124,29 @@ def _network_structure(sheet: Worksheet) -> list[Fact]:
             units = f"{', '.join(layer.neurons)} ({names[0]})"
         else:
             units = ", ".join(f"{n} ({a})" for n, a in zip(layer.neurons, names))
-        bias = " with biases" if layer.bias_names else ""
+        offset = " with thresholds" if layer.threshold else " with biases"
+        bias = offset if layer.bias_names else ""
         out.append(Fact(f"layer {layer.index}", units + bias))
     loss = next((s for s in sheet.steps if s.kind == "loss"), None)
     if loss is not None:
-        per = "E sums it over the examples" if len(net.examples) > 1 else ""
+        per = f"E {_batch_verb(net.batch)} it over the examples" if len(net.examples) > 1 else ""
         out.append(Fact("loss", net.loss.name.replace("_", " "), f"E = {loss.formula}", per))
     if net.learning_rate is not None and not net.update_biases:
-        out.append(Fact("update", "the weights only (biases stay fixed)"))
+        fixed = "thresholds" if all(layer.threshold for layer in net.layers) else "biases"
+        out.append(Fact("update", f"the weights only ({fixed} stay fixed)"))
     return out
+
+
+def _batch_verb(batch: str) -> str:
+    """How a batch's totals come from its examples (``batch: mean`` averages them)."""
+    return "averages" if batch == "mean" else "sums"
+
+
+def _offset_words(net: Network) -> str:
+    """The given weights' heading: biases, or thresholds θ (z = Σ w·a − θ), or both."""
+    kinds = {"thresholds" if layer.threshold else "biases" for layer in net.layers
+             if layer.bias_names}
+    return "weights" if not kinds else "weights and " + " and ".join(sorted(kinds))
 
 
 def _graph_structure(sheet: Worksheet) -> list[Fact]:
@@ -167,8 +183,7 @@ def _network_givens(sheet: Worksheet) -> tuple[list[Given], Examples | None]:
             inputs.append(key)
         else:
             params.append((key, sheet.show(key)))
-    out = [Given("weights and biases" if any(layer.bias_names for layer in net.layers)
-                 else "weights", params)]
+    out = [Given(_offset_words(net), params)]
     examples = None
     if len(net.examples) > 1:
         columns = [keys.base(k) for k in inputs + targets if keys.parse(k).example == 1]
@@ -186,7 +201,10 @@ def _network_givens(sheet: Worksheet) -> tuple[list[Given], Examples | None]:
 def _task_scope(sheet: Worksheet, section: str, example: int | None) -> str:
     if len(sheet.network.examples) == 1 or section == "update":
         return ""
-    return "each example" if example else "summed over the examples"
+    if example:
+        return "each example"
+    mean = sheet.network.kind == "network" and as_network(sheet.network).batch == "mean"
+    return f"{'averaged' if mean else 'summed'} over the examples"
 
 
 def _tasks(sheet: Worksheet, asked: list) -> list[Task]:
@@ -210,14 +228,14 @@ def shown(key: str) -> str:
 
 # -- rich ------------------------------------------------------------------------------------
 
-def renderable(exercise: Exercise, diagram: bool = True, tasks: bool = True) -> Group:
+def renderable(exercise: Exercise, diagram: bool = True, tasks: bool = True) -> Trimmed:
     """The exercise for the terminal; ``diagram`` draws the net with the given numbers only
     (where it fits), ``tasks`` adds what to compute."""
     net = exercise.sheet.network
     parts: list = [Text(net.title, style="bold")]
     if net.source:
         parts.append(Text(net.source, style="italic dim"))
-    parts += [Text(settings(exercise.sheet), style="dim"), Text()]
+    parts += [Prose(unbroken(settings(exercise.sheet)), "dim"), Text()]
     grid = _grid()
     for i, fact in enumerate(exercise.structure):
         grid.add_row(Text("Network" if i == 0 else "", style="bold"),
@@ -238,7 +256,7 @@ def renderable(exercise: Exercise, diagram: bool = True, tasks: bool = True) -> 
         if not diagram:
             parts.append(Text())
         parts.append(_tasks_grid(exercise.tasks))
-    return Group(*parts)
+    return Trimmed(Group(*parts))
 
 
 def _grid() -> Table:

@@ -20,6 +20,7 @@ from bptutor.tools.grading import Item, Report
 from bptutor.tools.quiz import Hint, Marked, QuizSession, Reply, Result, Reveal, Unreadable
 from bptutor.views import KIND_STYLE, heading
 from bptutor.views.check_view import VERDICT_STYLE, report_table, score_line
+from bptutor.views.terminal import Trimmed
 
 Reader = Callable[[], str | None]  # one line without its newline; None at end of input
 
@@ -108,7 +109,7 @@ class Quiz:
         self.say(line)
 
     def say(self, text: Text) -> None:
-        self.console.print(Text("  ") + text)
+        self.console.print(Trimmed(Text("  ") + text))  # a wrap leaves no space at a line end
 
     # -- start and end ------------------------------------------------------------------------
 

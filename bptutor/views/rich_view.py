@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from rich.console import Console
 
 from bptutor.sheet.worksheet import Worksheet
-from bptutor.views import KIND_STYLE, Line, heading, lines, settings
+from bptutor.views import KIND_STYLE, Line, heading, lines, meaning, settings, unbroken
 from bptutor.views.terminal import Lines, Span, Spans, cells, rule, wrap
 
 # What a gradient is of, by problem kind: a graph's are of its inputs and nodes.
@@ -22,14 +22,20 @@ MIN_FORMULA_WIDTH = 16  # a console too narrow for the key column still shows fo
 Row = tuple[Span, Span, Spans]  # tag, key, body
 
 
-def legend(kinds: set[str], problem_kind: str = "network") -> Spans:
+def legend(kinds: set[str], problem_kind: str = "network",
+           notation: str = "activation") -> Spans:
     spans: Spans = [("Legend: ", "bold")]
-    for kind, (tag, colour, meaning) in KIND_STYLE.items():
+    for kind, (tag, colour, _) in KIND_STYLE.items():
         if kind in kinds:
+            words = (GRADIENT_MEANING[problem_kind] if kind == "gradient"
+                     else unbroken(meaning(kind, notation)))
             spans.append((f"[{tag}]", f"bold {colour}"))
-            spans.append((f" {GRADIENT_MEANING[problem_kind] if kind == 'gradient' else meaning}"
-                          "   ", "bold"))
+            spans.append((f" {words}   ", "bold"))
     return spans
+
+
+def sheet_legend(sheet: Worksheet, chosen: list[Line]) -> Spans:
+    return legend({line.step.kind for line in chosen}, sheet.network.kind, sheet.notation)
 
 
 def step_row(line: Line) -> Row:
@@ -48,11 +54,18 @@ def _padded(span: Span, width: int) -> Span:
     return text + " " * (width - cells(text)), style
 
 
-def add_rows(out: Lines, rows: Iterable[Row], key_width: int = 0) -> None:
-    """Rows in three columns — tag, key, formula — each column as wide as its widest entry."""
+def column_widths(rows: Iterable[Row]) -> tuple[int, int]:
+    """The tag and key columns' widths: each as wide as its widest entry."""
     rows = list(rows)
-    tag_width = max(cells(tag[0]) for tag, _, _ in rows)
-    key_width = max(key_width, *(cells(key[0]) for _, key, _ in rows))
+    return (max(cells(tag[0]) for tag, _, _ in rows),
+            max(cells(key[0]) for _, key, _ in rows))
+
+
+def add_rows(out: Lines, rows: Iterable[Row], widths: tuple[int, int] | None = None) -> None:
+    """Rows in three columns — tag, key, formula — each column as wide as its widest entry
+    (or as ``widths``: a section's, when its rows come one at a time)."""
+    rows = list(rows)
+    tag_width, key_width = widths or column_widths(rows)
     indent = " " * (tag_width + key_width + 2)
     room = max(MIN_FORMULA_WIDTH, out.width - len(indent))
     for tag, key, body in rows:
@@ -68,7 +81,7 @@ def add_header(out: Lines, sheet: Worksheet, chosen: list[Line], diagram: bool =
     out.text(net.title, "bold")
     if net.source:
         out.text(net.source, "italic dim")
-    out.text(settings(sheet), "dim")
+    out.text(unbroken(settings(sheet)), "dim")
     if diagram:  # draws itself only where it fits the console
         from bptutor.views.diagram import NetworkDiagram
 
@@ -77,7 +90,7 @@ def add_header(out: Lines, sheet: Worksheet, chosen: list[Line], diagram: bool =
     if not chosen:  # e.g. --only update where nothing is updated
         out.text("this problem has no steps in the chosen pass", "dim")
     else:
-        out.add_wrapped(legend({line.step.kind for line in chosen}, sheet.network.kind))
+        out.add_wrapped(sheet_legend(sheet, chosen))
 
 
 def add_rule(out: Lines, title: str) -> None:
@@ -120,23 +133,24 @@ def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
     console.print(exercise.renderable(exercise.build(sheet, only), diagram, tasks=False))
     out = Lines(console)
     if chosen:
-        out.add_wrapped(legend({line.step.kind for line in chosen}, sheet.network.kind))
+        out.add_wrapped(sheet_legend(sheet, chosen))
     else:
         out.text("this problem has no steps in the chosen pass", "dim")
     turn = "Enter or Space: next step · q: quit" if keys else "Enter: next step · q: quit"
     out.text(turn, "dim")
     out.flush()
-    width = max((cells(line.step.key) for line in chosen), default=0)
+    examples = len(sheet.network.examples)
+    widths = _section_widths(chosen, examples)  # the full view's columns, section by section
     redraw = _diagram_keys(sheet) if diagram else set()  # drawn again once all are known
     shown_keys: set[str] = set()
     current = None
     for shown, line in enumerate(chosen, start=1):
-        title = heading(line.step, len(sheet.network.examples))
+        title = heading(line.step, examples)
         if title != current:
             current = title
             redraw = _filled_in(sheet, console, redraw, shown_keys)
             add_rule(out, title)
-        add_rows(out, [step_row(line)], width)
+        add_rows(out, [step_row(line)], widths[title])
         out.flush()
         shown_keys.add(line.step.key)
         if shown == len(chosen):
@@ -146,6 +160,14 @@ def render_stepwise(sheet: Worksheet, console: Console, only: str | None,
         if answer is None or answer.strip().lower() in ("q", "quit"):
             return shown
     return len(chosen)
+
+
+def _section_widths(chosen: list[Line], examples: int) -> dict[str, tuple[int, int]]:
+    """Each section's tag and key column widths, as ``render`` lays the section out."""
+    sections: dict[str, list[Row]] = {}
+    for line in chosen:
+        sections.setdefault(heading(line.step, examples), []).append(step_row(line))
+    return {title: column_widths(rows) for title, rows in sections.items()}
 
 
 def _diagram_keys(sheet: Worksheet) -> set[str]:

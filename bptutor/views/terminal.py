@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from bptutor.errors import BptutorError, printable
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions
+    from rich.console import Console, ConsoleOptions, RenderableType
     from rich.segment import Segment
     from rich.style import Style
 
@@ -464,9 +464,9 @@ class Lines:
         self.add_wrapped([(text, style)])
 
     def add_wrapped(self, spans: Spans) -> None:
-        """Styled prose wrapped at its spaces."""
+        """Styled prose wrapped at its spaces (not at no-break spaces, printed as spaces)."""
         for line in wrap(spans, self.width, formula=False):
-            self.add(line)
+            self.add([(text.replace("\u00a0", " "), style) for text, style in line])
 
     def blank(self) -> None:
         self._lines.append([])
@@ -504,6 +504,41 @@ class Lines:
                 segments.append(Segment("\n"))
             console.print(Segments(segments), crop=False, soft_wrap=True)
         self._lines = []
+
+
+class Trimmed:
+    """A rich renderable drawn without the spaces rich pads table cells and wrapped lines
+    with at a line's end: piped output (and a copy from the terminal) has no trailing spaces."""
+
+    def __init__(self, inner: RenderableType):
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        from rich.segment import Segment
+
+        for line in console.render_lines(self.inner, options, pad=False):
+            while line and not line[-1].control and not line[-1].text.rstrip(" "):
+                line.pop()
+            if line and not line[-1].control:
+                line[-1] = Segment(line[-1].text.rstrip(" "), line[-1].style)
+            yield from line
+            yield Segment.line()
+
+
+class Prose:
+    """Styled prose wrapped at its spaces as ``Lines.add_wrapped`` wraps it (a no-break
+    space holds a formula together and prints as a space), for a rich ``Group``."""
+
+    def __init__(self, text: str, style: str = ""):
+        self.spans: Spans = [(text, style)]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        from rich.segment import Segment
+
+        for line in wrap(self.spans, options.max_width, formula=False):
+            for text, style in trimmed(line):
+                yield Segment(text.replace("\u00a0", " "), _style(style) if style else None)
+            yield Segment.line()
 
 
 def _plain_writer(console: Console) -> bool:

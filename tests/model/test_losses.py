@@ -168,3 +168,21 @@ def test_texts_on_the_sheet():
     assert bce.formula([bce.term_formula("y1", "t1"), bce.term_formula("y2", "t2")]) == (
         "-(t1·ln y1 + (1 - t1)·ln(1 - y1) + t2·ln y2 + (1 - t2)·ln(1 - y2))")
     assert LOSS_FUNCTIONS["mean_squared_error"].grad_formula("y", "t", 3) == "(2/3)·(y - t)"
+
+
+def _arithmetic(text: str) -> float:
+    """A loss's text with numbers in, worked out: only digits, signs, brackets and · / are
+    let through, so eval reads plain arithmetic."""
+    assert set(text) <= set("0123456789.-+/·() "), text
+    return float(eval(text.replace("·", "*")))  # noqa: S307 - checked above: numbers only
+
+
+@pytest.mark.parametrize("loss", ALL, ids=lambda loss: loss.name)
+@pytest.mark.parametrize(("y", "t"), [(0.3, 1.0), (0.8, 0.0), (0.25, 0.5), (-0.4, -1.0)])
+def test_negated_gradient_is_written_once_and_worth_minus_the_gradient(loss, y, t):
+    if loss.takes_logs and not 0 < y < 1:
+        pytest.skip("a log loss needs 0 < y < 1")
+    m = 3
+    text = loss.negated_grad_text(f"{y:g}", f"{t:g}", m)
+    assert _arithmetic(text) == pytest.approx(-loss.grad(y, t, m))
+    assert not loss.negated_grad_formula("y", "t", m).startswith("-")  # no −(−…)

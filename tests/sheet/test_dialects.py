@@ -310,3 +310,11 @@ def test_count_steps_counts_every_dialect(d):
     one, single, total_steps = count_steps(net, d.notation)
     assert total_steps == len(steps)
     assert len({s.key for s in steps}) == len(steps)
+
+
+def test_delta_rule_writes_minus_the_loss_gradient_once(run):
+    # `bptutor new --threshold --notation delta_rule --seed 1` draws a BCE sigmoid output
+    problem = run("new", "--threshold", "--notation", "delta_rule", "--seed", "1").stdout
+    net = Validator("new.yaml").network(parse(problem, "new.yaml"))
+    step = solve(net).step("delta(y)")
+    assert step.formula == "(t/y - (1 - t)/(1 - y))·σ′(z(y))"

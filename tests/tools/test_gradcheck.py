@@ -481,3 +481,94 @@ def test_truncation_at_a_zero_gradient_is_below_resolution():
     wrong = gradcheck._item("dE/dw", 1e-10, item.numeric, item.noise, report.eps)
     gradcheck._allow_truncation([wrong], gradcheck.NetworkLoss(net), [0], report.eps, 0.0)
     assert wrong.verdict == "wrong"
+
+
+def test_answers_written_as_delta_w_are_checked_as_changes(run, tmp_path):
+    # han-kamber's Δw = −η·dE/dw (η = 0.9): Δ(w46) is an alias of change(w46), as in `check`
+    sheet = solve(load("han-kamber"), None, "activation")
+    change = solve(load("han-kamber"), None).exact["change(w46)"]
+    changes = {"Δ(w46)": round(change, 3),
+               "∂E/∂w14": round(sheet.exact["dE/dw14"], 4)}
+    result = run("gradcheck", "--answers", answers_file(tmp_path, changes, "han-kamber"),
+                 "-f", "json")
+    assert result.exit_code == 0, result.stdout
+    items = {i["key"]: i for i in json.loads(result.stdout)["items"]}
+    assert set(items) == {"Δ(w46)", "dE/dw14"}  # Δ kept as written (keys.clean reads ∂)
+    assert items["Δ(w46)"]["numeric"] == pytest.approx(change, rel=1e-6)
+    assert items["dE/dw14"]["numeric"] == pytest.approx(sheet.exact["dE/dw14"], rel=1e-6)
+    wrong = run("gradcheck", "--answers",
+                answers_file(tmp_path, {"Δ(w46)": -changes["Δ(w46)"]}, "han-kamber"))
+    assert wrong.exit_code == 1 and "wrong" in wrong.stdout
+
+
+ELU_AT_ZERO = """\
+bptutor: 1
+title: elu at 0
+loss: squared_error
+network:
+  inputs: 1
+  layers:
+    - neurons: 1
+      activation: elu
+      alpha: {alpha}
+      weights: [[0.5]]
+      bias: -0.5
+input: [1]
+target: [1]
+"""
+
+
+@pytest.mark.parametrize(("alpha", "warned"), [(1, False), (0.5, True)])
+def test_elu_is_warned_about_at_zero_only_where_alpha_makes_a_kink(run, tmp_path, alpha, warned):
+    path = tmp_path / "elu.yaml"
+    path.write_text(ELU_AT_ZERO.format(alpha=alpha), encoding="utf-8")
+    doc = json.loads(run("gradcheck", path, "-f", "json").stdout)
+    assert bool(doc.get("warnings")) is warned
+    assert (Activation("elu", alpha).function.kinked(alpha), Activation("relu").function.kinked(1)
+            ) == (warned, True)
+
+
+PAPER_ZERO = """\
+bptutor: 1
+title: a hidden unit at exactly 0 on paper (0.3 - 0.4 + 0.1), 2.8e-17 in floats
+loss: squared_error
+network:
+  inputs: 2
+  layers:
+    - neurons: 1
+      activation: identity
+      weights: [[0.3, -0.8]]
+      bias: 0.1
+    - neurons: 1
+      activation: sigmoid
+      weights: [[0.7]]
+      bias: 0.05
+input: [1, 0.5]
+target: [1]
+"""
+
+
+def test_a_paper_zero_gradient_is_exactly_0_from_the_small_sheet(tmp_path):
+    path = tmp_path / "zero.yaml"
+    path.write_text(PAPER_ZERO, encoding="utf-8")
+    net = load(str(path))
+    floats = gradcheck.NetworkLoss(net)
+    float_gradient = floats.reduction * floats.gradient(floats.base)
+    assert float_gradient[floats.names.index("W2[1,1]")] != 0  # numpy's: 2.8e-17·δ(y)
+    report = gradcheck.check(net)
+    items = {item.key: item for item in report.items}
+    zero = items["dE/dW2[1,1]"]  # δ(y)·h1 with h1 = 0 on paper
+    assert (zero.analytic, zero.verdict) == (0.0, "good") and abs(zero.numeric) < zero.noise
+    assert items["dE/db2[1]"].analytic == pytest.approx(  # the others: numpy's, unchanged
+        float_gradient[floats.names.index("b2[1]")], abs=0)
+
+
+def test_roundoff_against_roundoff_is_below_resolution_and_never_the_worst():
+    eps, noise = 1e-6, 7.9e-9
+    zero = gradcheck._item("dE/dW2[2,1]", 2.5e-17, 0.0, noise, eps)  # the trial's pair
+    assert (zero.rel_error, zero.verdict) == (pytest.approx(2.5e-5), "below_resolution")
+    assert gradcheck._item("dE/dw", 0.2, 0.2 * (1 + 1e-5), noise, eps).verdict == "acceptable"
+    assert gradcheck._item("dE/dw", 0.2, 0.2 * (1 + 1e-8), noise, eps).verdict == "good"
+    good = gradcheck._item("dE/dv", 0.3, 0.3 * (1 + 1e-9), noise, eps)
+    report = gradcheck.Report("t", "central", eps, [zero, good])
+    assert report.worst is good and report.passed

@@ -352,3 +352,16 @@ def test_quiz_begins_with_the_numbers_it_asks_about():
     intro = backward[:backward.index("(1/")]
     assert "y=-0.94" in intro and "t(y)=1" in intro  # dE/dy = 2·(y - t) needs both
     assert "dE/dy=" not in intro
+
+
+def test_an_answer_typed_with_a_unicode_minus_is_shown_as_typed():
+    from bptutor.tools.quiz import QuizSession
+
+    session = QuizSession(solve(load(TANH)))
+    marked = session.respond("−0.80")  # U+2212, as the README's quantities are written
+    assert (marked.item.verdict, marked.item.written) == ("correct", "−0.80")
+    result, transcript = quiz("−0.80", "−0.7", "quit")
+    table = transcript.split("Score")[1]
+    yours = {row.split("│")[0].strip(): row.split("│")[1].strip()
+             for row in table.splitlines() if row.count("│") >= 2}
+    assert (yours["z(q)"], yours["q"]) == ("−0.80", "−0.7")

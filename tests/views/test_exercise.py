@@ -89,3 +89,53 @@ def test_latex_is_ascii_and_balanced():
         assert doc.isascii(), name
         assert doc.count("{") == doc.count("}") - doc.count(r"\}") + doc.count(r"\{"), name
         assert doc.count(r"\begin{") == doc.count(r"\end{"), name
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_piped_output_has_no_trailing_spaces(run, name):
+    """The exercise block (rich tables) and everything after it, piped: no line ends in a
+    space, as ``solve`` and ``check`` write theirs."""
+    problem = PROBLEMS / f"{name}.yaml"
+    answers = "1\n" * 400
+    for args, given in ((("show", problem), None), (("quiz", problem), answers),
+                        (("solve", problem, "--step"), "\n" * 400)):
+        result = run(*args, input=given)
+        assert result.exit_code in (0, 1) and not result.stderr  # quiz: 1 when not all right
+        assert result.stdout.count("\n") > 10
+        ending = [line for line in result.stdout.splitlines() if line != line.rstrip()]
+        assert not ending, (args[0], ending[:3])
+
+
+MEAN_BATCH = """bptutor: 1
+title: a batch averaged, thresholds
+round: 2
+loss: half_squared_error
+batch: mean
+network:
+  inputs: [x1, x2]
+  layers:
+    - neurons: [y]
+      activation: sigmoid
+      weights: [[0.4, -0.6]]
+      threshold: 0.1
+examples:
+  - {input: [1, 0], target: [1]}
+  - {input: [0, 1], target: [0]}
+learning_rate: 0.25
+"""
+
+
+def test_thresholds_and_a_mean_batch_are_named_so(tmp_path):
+    """A threshold layer's θ are thresholds, not biases; ``batch: mean`` averages, not sums."""
+    xor = exercise.plain(exercise.build(solve(load(PROBLEMS / "negnevitsky-xor.yaml"))))
+    assert "y3, y4 (sigmoid) with thresholds" in xor and "weights and thresholds" in xor
+    assert "bias" not in xor.split("Network", 1)[1]
+    path = tmp_path / "mean.yaml"
+    path.write_text(MEAN_BATCH)
+    text = exercise.plain(exercise.build(solve(load(path))), width=200)
+    assert "E averages it over the examples" in text
+    assert "(averaged over the examples)" in text and "(each example)" in text
+    assert "sum" not in text and "bias" not in text
+    path.write_text(MEAN_BATCH.replace("batch: mean\n", ""))  # the default: sums
+    summed = exercise.plain(exercise.build(solve(load(path))), width=200)
+    assert "E sums it over the examples" in summed and "(summed over the examples)" in summed

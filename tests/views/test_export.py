@@ -479,3 +479,25 @@ def test_diagram_drops_weight_names_before_it_drops_itself():
     assert "x1 ─u1=0.2→ q" in shown(80)
     assert "x1 ─0.2→ q" in shown(50) and "u1" not in shown(50)
     assert shown(30).strip() == ""
+
+
+def test_draw_a_graph_with_an_upstream_gradient_shows_its_gradients_and_updates():
+    sheet = solve(load("graph-upstream-update"))  # output y, dL/dy = 0.8 given, 3 parameters
+    for text in (draw("graph-upstream-update"), draw("graph-upstream-update", "-f", "mermaid")):
+        for key in ("dL/dz", "dL/dx1", "dL/dw1", "dL/db", "new(w1)", "new(w2)", "new(b)"):
+            assert f"{key} = {sheet.show(key)}" in text, key
+        assert "dL/dy = 0.8 (given)" in text and "dy/d" not in text
+    assert "dL/da = 2" in draw("graph-c-a-2b")  # a graph whose output is its loss
+
+
+def test_draw_takes_thresholds_from_a_minus_one_unit():
+    text = draw("negnevitsky-xor")
+    check_dot(text)
+    nodes = dict(re.findall(r'^  (n\d+) \[label="([^"]*)"', text, re.M))
+    units = [n for n, label in nodes.items() if label == "-1"]
+    assert len(units) == 2 and "z − theta" not in text  # one per threshold layer
+    edges = re.findall(r'(n\d+) -> (n\d+) \[label="(theta\d) = ', text)
+    assert {(source in units, nodes[target].split(" ")[0], theta)
+            for source, target, theta in edges} == {
+        (True, "y3", "theta3"), (True, "y4", "theta4"), (True, "y5", "theta5")}
+    check_mermaid(draw("negnevitsky-xor", "-f", "mermaid"))

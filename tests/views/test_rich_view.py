@@ -77,13 +77,62 @@ def test_no_colour_loses_nothing_and_colour_marks_value_and_key():
     assert "\x1b[31m[err]" in coloured  # its text twin, red
 
 
-def test_stepwise_rows_are_the_whole_views_rows():
-    """--step shows the same rows, a step at a time (the key column as wide as any key)."""
-    sheet = solve(load(PROBLEMS / "tanh-chain.yaml"))
+@pytest.mark.parametrize("name", bundled_names())
+def test_stepwise_rows_are_the_whole_views_rows(name):
+    """--step shows the same rows, a step at a time: the same tag and key columns, section by
+    section, so its formulas line up and wrap where the full view's do."""
+    sheet = solve(load(PROBLEMS / f"{name}.yaml"))
     console = Console(file=io.StringIO(), width=80, color_system=None)
     shown = render_stepwise(sheet, console, None, lambda: "", diagram=False)
-    stepped = [line.split(" = ", 1)[1] for line in console.file.getvalue().splitlines()
-               if line.startswith(TAGS)]
-    whole = [line.split(" = ", 1)[1] for line in rendered("tanh-chain", 80).splitlines()
-             if line.startswith(TAGS)]
-    assert shown == len(sheet.steps) and stepped == whole
+    assert shown == len(sheet.steps)
+    assert sections(console.file.getvalue()) == sections(rendered(name, 80, diagram=False))
+
+
+def test_delta_rule_legend_and_settings_keep_formulas_whole():
+    """The delta rule's δ is −dE/dz, and at 80 columns the settings line breaks between its
+    formulas, never inside one (no ``w +`` / ``Δw``, no ``δ =`` / ``−dE/dz``)."""
+    from bptutor.views import exercise
+
+    sheet = solve(load(PROBLEMS / "negnevitsky-xor.yaml"))
+    assert sheet.notation == "delta_rule"
+    text = rendered("negnevitsky-xor", 80, diagram=False)
+    shown = exercise.plain(exercise.build(sheet), width=80)
+    for view in (text, shown):
+        for formula in ("δ = −dE/dz", "Δw = η·δ·a", "w + Δw"):
+            assert any(formula in line for line in view.splitlines()), (formula, view[:400])
+        assert "\u00a0" not in view
+    legend = " ".join(text.split("Legend:", 1)[1].split("───", 1)[0].split())
+    assert "[δ] δ = −dE/dz at a preactivation" in legend
+    assert "error derivative at a preactivation" not in legend
+    from bptutor.views import meaning  # δ = dE/dz in notation delta: its words unchanged
+
+    assert meaning("delta", "delta") == "error derivative at a preactivation (δ)"
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_exact_note_reads_differently_from_the_value_shown(name):
+    """``(exact …)`` has 5 significant digits, or more until it differs from the rounded
+    value beside it: never ``0.8808 (exact 0.8808)``."""
+    from bptutor.views import lines
+
+    for line in lines(solve(load(PROBLEMS / f"{name}.yaml"))):
+        if line.exact_shown is None:
+            continue
+        note = float(line.exact_shown)
+        assert note != float(line.shown), line.step.key
+        digits = len(line.exact_shown.lstrip("-0.").replace(".", "").split("e")[0])
+        assert 1 <= digits <= 10 and note == pytest.approx(line.exact, rel=1e-4)
+
+
+def test_exact_note_digits():
+    import math
+
+    from bptutor.views import exact_note
+
+    sigmoid2 = 1 / (1 + math.exp(-2))  # 0.8807970779…, shown 0.8808 at 4 decimals
+    assert exact_note(sigmoid2, "0.8808") == "0.880797"
+    assert exact_note(-1.2066888, "-1.2067") == "-1.20669"
+    assert exact_note(0.52498, "0.5250") == "0.52498"
+    assert exact_note(1 + 1e-11, "1.0000") is None  # equal to 10 significant digits
+    text = rendered("negnevitsky-xor", 100, diagram=False)
+    assert "= 0.8808  (exact 0.880797)" in text and "(exact 0.8808)" not in text
