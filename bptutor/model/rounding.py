@@ -131,13 +131,17 @@ class Rounding:
         for named, precision in self.kinds:
             if named == kind:
                 return precision
+        if kind == "moment" and self.precision is not None:
+            # SPEC §7: Adam's moments read the precision as significant figures (at 2
+            # decimals (1 − β2)·g² would round to 0 and the step explode)
+            return Precision(max(1, self.precision.places), significant=True)
         return self.precision
 
     def rule(self, kind: str) -> Rounding:
         """The plain rule one kind of step is rounded by: one precision, no per-kind table."""
         known = self._rules.get(kind)
         if known is None:
-            if not self.kinds:
+            if not self.kinds and kind != "moment":
                 known = self
             else:
                 own = self.precision_of(kind)
