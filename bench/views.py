@@ -75,10 +75,7 @@ def bench_check(runs: int, count: int, colour: bool) -> None:
     from bptutor.views import check_view
 
     with tempfile.TemporaryDirectory() as tmp:
-        import check
-
-        check.FILES = count
-        paths = write_files(Path(tmp))
+        paths = write_files(Path(tmp), count)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         floor = best_of(runs, lambda: [yaml.load(p.read_text(encoding="utf-8"), Loader=loader)
                                        for p in paths])

@@ -418,6 +418,10 @@ class Grader:
         self.settled = False  # True: the notation is the student's; grade() does not switch
         self._suggested: dict[str, str] = {}
         self._nearest: NearestKey | None = None
+        # each step's mistaken values by the values of its inputs: a class makes the same
+        # slips on the same numbers, and the sheet's own inputs come up in every file
+        self._mistaken: dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]] = {}
+        self._units: dict[str, float] = {}
 
     @property
     def other(self) -> Worksheet:
@@ -439,6 +443,12 @@ class Grader:
     def unit(self, key: str) -> float:
         """One unit of the last required digit, by the step's kind (SPEC §6): 10^-d, or the
         n-th significant figure of the reference; unrounded, the 3rd of the exact value."""
+        unit = self._units.get(key)
+        if unit is None:  # the sheet's: the same for every file of a class
+            unit = self._units[key] = self._unit(key)
+        return unit
+
+    def _unit(self, key: str) -> float:
         precision = self.sheet.precision(key)
         if precision is not None:
             unit = precision.unit(self.sheet.values[key]) or precision.unit(self.sheet.exact[key])
@@ -602,10 +612,10 @@ class Grader:
 
     def diagnose(self, step: Step, given: float, own: dict, ref: float,
                  recomputed: float | None, unit: float) -> str | None:
-        for values in (own, self.sheet.values):
-            v = [values[k] for k in step.inputs]
-            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
-            for code, wrong in mistaken_values(mistakes(step.op), v, rule):
+        sheet_inputs = tuple(self.sheet.values[k] for k in step.inputs)
+        own_inputs = tuple(own[k] for k in step.inputs)
+        for v in dict.fromkeys((own_inputs, sheet_inputs)):  # once when they are the same
+            for code, wrong in self._mistaken_values(step, v):
                 if self.close(wrong, ref, unit) or (
                         recomputed is not None and self.close(wrong, recomputed, unit)):
                     continue  # a "mistake" that changes nothing is no diagnosis
@@ -617,6 +627,16 @@ class Grader:
         if any(self.close(given / shift, t, unit) for shift in (10.0, 0.1) for t in targets):
             return "decimal_shift"
         return None
+
+    def _mistaken_values(self, step: Step, v: tuple[float, ...]) -> list[tuple[str, float]]:
+        found = self._mistaken.get((step.key, v))
+        if found is None:
+            if len(self._mistaken) > _MISTAKEN_CACHE:  # a bound, for a hostile class set
+                self._mistaken.clear()
+            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
+            found = list(mistaken_values(mistakes(step.op), v, rule))
+            self._mistaken[(step.key, v)] = found
+        return found
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
@@ -662,6 +682,7 @@ class Grader:
 
 
 _SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get none
+_MISTAKEN_CACHE = 100_000  # mistaken values kept per grader (a few MB)
 
 
 class NearestKey:

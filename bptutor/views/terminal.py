@@ -607,8 +607,8 @@ class TextTable:
             yield [(" " * max(0, left) + self.title, "italic")] if left <= 0 else \
                 [(" " * left, ""), (self.title, "italic")]
         right = [c.justify == "right" for c in self.columns]
-        yield self._line([(c.header, "bold", cells(c.header)) for c in self.columns], room,
-                         pads, head, right)
+        headers = [plain(truncated([(c.header, "")], r)) for c, r in zip(self.columns, room)]
+        yield self._line([(h, "bold", cells(h)) for h in headers], room, pads, head, right)
         yield [(cross.join(rule * w for w in widths), "")]
         # only a column narrower than its widest cell, or with line breaks, needs fitting
         narrowed = [i for i, (w, r) in enumerate(zip(self._natural, room)) if w > r]

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_rounding import ref_round  # the rounding dialects in rational arithmetic
 
 from bptutor.errors import BptutorError
 from bptutor.files.problems import Validator, load
@@ -874,31 +875,6 @@ def test_student_values_enter_as_written():
     step = sheet.step("new(W1[1,1])")
     own = dict(sheet.values, **{"dE/dW1[1,1]": 0.05})  # 0.1 − 0.1·0.05 = 0.095: a tie
     assert step.compute(own, sheet.rounding) == 0.1  # floats: 0.09499999… → 0.09
-
-
-def leading_power(v: Fraction) -> int:
-    e, v = 0, abs(v)
-    while v >= Fraction(10) ** (e + 1):
-        e += 1
-    while v < Fraction(10) ** e:
-        e -= 1
-    return e
-
-
-def ref_round(v: Fraction, places: int, significant: bool, ties: str) -> Fraction:
-    """SPEC §6's rounding dialects in rational arithmetic."""
-    if v == 0:
-        return Fraction(0)
-    d = places - 1 - leading_power(v) if significant else places
-    if ties == "binary":
-        v = Fraction(float(v))  # Python's round(x, d): the double, ties to even
-    scaled = v * Fraction(10) ** d
-    if ties == "half_up":
-        whole = math.floor(abs(scaled) + Fraction(1, 2))
-        whole = whole if scaled >= 0 else -whole
-    else:
-        whole = round(scaled)
-    return whole / Fraction(10) ** d
 
 
 DIALECTS = [(3, False, "half_even"), (2, True, "half_up"), (3, True, "binary"),
