@@ -455,7 +455,8 @@ def print_schema(
 @app.command(epilog="Examples:\n\n- bptutor new\n- "
                     "bptutor new --shape 3-2-1 --activation tanh -o tanh.yaml\n- "
                     "bptutor new --shape 2-2-3 --activation relu,softmax --seed 7\n- "
-                    "bptutor new --like tanh-chain --round 3")
+                    "bptutor new --like tanh-chain --round 3\n- "
+                    "bptutor new --like xor --mode online --epochs 1")
 def new(
     shape: Annotated[str | None, typer.Option(
         help="Layer sizes, inputs first, e.g. 3-2-1 (default: 2-2-1).", show_default=False)] = None,
@@ -476,6 +477,28 @@ def new(
         show_default=False)] = None,
     threshold: Annotated[bool, typer.Option(
         "--threshold", help="Thresholds θ in place of biases: z = Σ w·a − θ.")] = False,
+    new_data: Annotated[bool, typer.Option(
+        "--new-data", help="With --like: draw new examples too (boolean examples such as "
+                           "XOR's are kept by default, with new weights).")] = False,
+    examples: Annotated[int | None, typer.Option(
+        help="How many examples to draw (default: 1; with --like, the file's).",
+        show_default=False)] = None,
+    mode: Annotated[str | None, typer.Option(
+        click_type=LazyChoice("bptutor.model.network", "TRAINING_MODES"),
+        help="Several updates (SPEC §7's training: block): batch, online or minibatch.",
+        show_default=False)] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", help="Examples per update in minibatch mode.", show_default=False)] =
+    None,
+    epochs: Annotated[int | None, typer.Option(
+        help="Passes over the examples, 1 to 10 (default 1).", show_default=False)] = None,
+    momentum: Annotated[float | None, typer.Option(
+        help="μ in [0, 1): velocity(w) = μ·velocity(w) − η·g.", show_default=False)] = None,
+    l2: Annotated[float | None, typer.Option(
+        "--l2", help="Adds l2·Σw² over the weights to E.", show_default=False)] = None,
+    optimizer: Annotated[str | None, typer.Option(
+        click_type=LazyChoice("bptutor.model.network", "OPTIMIZERS"),
+        help="sgd (default) or adam.", show_default=False)] = None,
     notation: Annotated[str | None, typer.Option(
         help="activation, delta or delta_rule: how the backward pass is written "
              "(default: activation, or the --like file's).", show_default=False)] = None,
@@ -501,7 +524,9 @@ def new(
 
     options = Options(shape=shape, activation=activation, loss=loss, round=round_,
                       no_round=no_round, bias=bias, learning_rate=learning_rate, like=like,
-                      title=title, seed=seed, notation=notation, threshold=threshold)
+                      title=title, seed=seed, notation=notation, threshold=threshold,
+                      new_data=new_data, examples=examples, mode=mode, batch_size=batch_size,
+                      epochs=epochs, momentum=momentum, l2=l2, optimizer=optimizer)
     with user_errors():
         inputs = _inputs(like)
         refuse_overwrite(output, force, inputs)
@@ -519,8 +544,12 @@ def draw(
     round_: RoundOpt = None,
     exact: ExactOpt = False,
     notation: NotationOpt = None,
-    example: Annotated[int, typer.Option(
-        min=1, help="In a batch: the example whose neuron values are shown.")] = 1,
+    example: Annotated[int | None, typer.Option(
+        min=1, help="In a batch: the example whose neuron values are shown (default: the "
+                    "first, or the update's first).", show_default=False)] = None,
+    update: Annotated[int | None, typer.Option(
+        min=1, help="With a training: block (SPEC §7): update k, its gradients and its new "
+                    "weights new(w)#k.", show_default=False)] = None,
     output: OutputOpt = None,
     force: ForceOpt = False,
 ) -> None:
@@ -533,7 +562,7 @@ def draw(
     with user_errors():
         inputs = _inputs(problem)
         refuse_overwrite(output, force, inputs)
-        text = formats.DRAW[fmt](_worksheet(problem, round_, exact, notation), example)
+        text = formats.DRAW[fmt](_worksheet(problem, round_, exact, notation), example, update)
         write_output(output, text, force, inputs=inputs)
 
 
@@ -544,13 +573,16 @@ def draw(
                     "bptutor train xor -f json > run.json")
 def train(
     problem: ProblemArg,
-    epochs: Annotated[int, typer.Option(
-        "--epochs", "-n", min=1, max=10_000_000, help="Passes over the examples.")] = 2000,
+    epochs: Annotated[int | None, typer.Option(
+        "--epochs", "-n", min=1, max=10_000_000,
+        help="Passes over the examples (default: the file's training: epochs, else 2000).",
+        show_default=False)] = None,
     mode: Annotated[str | None, typer.Option(
         click_type=LazyChoice("bptutor.tools.training", "MODES"),
         help="online: one update per example, in file order; batch: one per epoch, with the "
              "gradient of E = the sum of the examples' losses; minibatch: one per --batch-size "
-             "consecutive examples. Default: batch (minibatch when --batch-size is given).",
+             "consecutive examples. Default: the file's training: mode, else batch (minibatch "
+             "when --batch-size is given).",
         show_default=False)] = None,
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", "-b", min=1, help="Examples per update in minibatch mode.",
@@ -558,10 +590,26 @@ def train(
     learning_rate: Annotated[float | None, typer.Option(
         "--learning-rate", "--lr", help="η (default: the file's learning_rate, else 0.5).",
         show_default=False)] = None,
-    momentum: Annotated[float, typer.Option(
-        help="μ in [0, 1): v ← μ·v − η·g; w ← w + v.")] = 0.0,
-    l2: Annotated[float, typer.Option(
-        "--l2", help="λ ≥ 0: every update descends E + λ/2·Σw² (weights, not biases).")] = 0.0,
+    momentum: Annotated[float | None, typer.Option(
+        help="μ in [0, 1): v ← μ·v − η·g; w ← w + v (sgd only; default 0).",
+        show_default=False)] = None,
+    l2: Annotated[float | None, typer.Option(
+        "--l2", help="≥ 0: every update descends E + l2·Σw² over the weights (not biases), "
+                     "each weight's gradient gaining 2·l2·w (default 0).",
+        show_default=False)] = None,
+    optimizer: Annotated[str | None, typer.Option(
+        click_type=LazyChoice("bptutor.model.network", "OPTIMIZERS"),
+        help="sgd (plain or with --momentum) or adam (default: sgd).",
+        show_default=False)] = None,
+    beta1: Annotated[float | None, typer.Option(
+        help="Adam's β1 in [0, 1): m ← β1·m + (1 − β1)·g (default 0.9).",
+        show_default=False)] = None,
+    beta2: Annotated[float | None, typer.Option(
+        help="Adam's β2 in [0, 1): v ← β2·v + (1 − β2)·g² (default 0.999).",
+        show_default=False)] = None,
+    epsilon: Annotated[float | None, typer.Option(
+        help="Adam's ε > 0 in w ← w − η·m̂/(√v̂ + ε) (default 1e-8).",
+        show_default=False)] = None,
     seed: Annotated[int, typer.Option(
         help="Draws the weights a layer leaves out (uniform in ±1/√fan_in) and the --shuffle "
              "order. Same seed, same run.")] = 0,
@@ -575,8 +623,9 @@ def train(
     no_color: NoColorOpt = False,
 ) -> None:
     """Train the network by gradient descent over the problem's examples, then show the loss
-    curve, every example's prediction and what each hidden neuron computes. Layers may leave
-    out their weights here: they are drawn from --seed. Exit 1 when training diverges."""
+    curve, every example's prediction and what each hidden neuron computes. The file's
+    training: block gives the defaults; options override it. Layers may leave out their
+    weights here: they are drawn from --seed. Exit 1 when training diverges."""
     from bptutor.files.output import refuse_overwrite, write_output
     from bptutor.files.problems import load
     from bptutor.model.problem import as_network
@@ -585,12 +634,14 @@ def train(
     from bptutor.views.terminal import epoch_progress
 
     with user_errors():
-        settings = training.checked_settings(epochs, mode, batch_size, learning_rate, momentum,
-                                             l2, seed, shuffle)
+        options = (epochs, mode, batch_size, learning_rate, momentum, l2, seed, shuffle,
+                   optimizer, beta1, beta2, epsilon)
+        training.checked_settings(*options)  # a wrong option before any file is read
         inputs = _inputs(problem)
         refuse_overwrite(save, force, inputs)
         network = as_network(load(problem, untrained=True))  # a graph is refused there
-        with epoch_progress(epochs) as on_epoch:
+        settings = training.checked_settings(*options, plan=network.training)
+        with epoch_progress(settings.epochs) as on_epoch:
             result = training.train(network, settings, on_epoch)
     formats.TRAIN[fmt](result, no_color)
     if result.diverged_at is not None:

@@ -18,7 +18,10 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../bptutor/schema/problem.schema.
 
 # Problems whose numbers (some or all) were chosen by us, not taken from a slide.
 CHOSEN = ["delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
-          "word2vec", "graph-logistic", "delta-rule-lecture", "graph-upstream-update"]
+          "word2vec", "graph-logistic", "delta-rule-lecture", "graph-upstream-update",
+          # SPEC §7 (tests/test_training_sheets.py checks them against `train`)
+          "xor-online-epoch", "two-examples-batch", "two-examples-online", "momentum-two-updates",
+          "adam-one-update"]
 
 FORMATS = ["json", "markdown", "rich"]
 NOTATIONS = ["activation", "delta"]
@@ -47,7 +50,10 @@ def test_all_problems_are_bundled():
                 "delta-rule", "xor", "two-hidden-multi-output", "multi-output-perceptron",
                 "graph-c-a-2b", "graph-logistic", "graph-sigmoid-exp", "graph-reuse",
                 # SPEC §6 dialects (tests/test_conventions.py checks their published numbers)
-                "han-kamber", "negnevitsky-xor", "mazur-shared-bias", "delta-rule-lecture"}
+                "han-kamber", "negnevitsky-xor", "mazur-shared-bias", "delta-rule-lecture",
+                # SPEC §7 learning over several updates (tests/test_training_sheets.py)
+                "xor-online-epoch", "two-examples-batch", "two-examples-online",
+                "momentum-two-updates", "adam-one-update"}
     assert expected <= set(NAMES)
     for path in GRAPHS:
         assert yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] == "graph"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import fields
 
 from bptutor.files.schema import schema_modeline
 from bptutor.model.network import (
     SHOW_STEPS,
     Layer,
     Network,
+    TrainingPlan,
     default_bias_names,
     default_threshold_names,
     default_weight_names,
@@ -78,7 +80,27 @@ def problem_text(net: Network, source: str | None, modeline: bool = True) -> str
         lines.append(f"batch: {net.batch}")
     if net.show:  # in the SPEC's order, whatever order the file gave
         lines.append(f"show: {flow([step for step in SHOW_STEPS if step in net.show])}")
+    if net.training is not None:
+        lines += training_lines(net.training)
     return "\n".join(lines) + "\n"
+
+
+def training_lines(plan: TrainingPlan) -> list[str]:
+    """SPEC §7's ``training:`` block: the mode, and every setting that is not the default."""
+    lines = ["training:", f"  mode: {plan.mode}"]
+    default = TrainingPlan()
+    for item in fields(plan):
+        value = getattr(plan, item.name)
+        if item.name == "mode" or value == getattr(default, item.name):
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, float):
+            text = show_given(value)
+        else:
+            text = str(value)
+        lines.append(f"  {item.name}: {text}")
+    return lines
 
 
 def _layer(layer: Layer) -> list[str]:

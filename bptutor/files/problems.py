@@ -27,10 +27,13 @@ from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from bptutor.model.network import (
     BATCH_MODES,
     NOTATIONS,
+    OPTIMIZERS,
     SHOW_STEPS,
+    TRAINING_MODES,
     Example,
     Layer,
     Network,
+    TrainingPlan,
     default_bias_names,
     default_threshold_names,
     default_weight_names,
@@ -44,7 +47,11 @@ if TYPE_CHECKING:
 
 _NAME = re.compile(r"[^\W\d][\w\[\],.']*")
 _TOP_KEYS = ("bptutor", "kind", "title", "source", "round", "notation", "loss", "network",
-             "input", "target", "examples", "learning_rate", "update_biases", "batch", "show")
+             "input", "target", "examples", "learning_rate", "update_biases", "batch", "show",
+             "training")
+_TRAINING_KEYS = ("mode", "batch_size", "epochs", "optimizer", "momentum", "l2", "beta1", "beta2",
+                  "epsilon", "after_update")
+MAX_EPOCHS = 1000  # far beyond any sheet: the step cap refuses long before
 _LAYER_KEYS = ("neurons", "activation", "alpha", "weights", "weight_names", "bias",
                "bias_names", "threshold", "threshold_names")
 # weights `train` may draw: two 10,000-neuron layers (10^8) would take gigabytes
@@ -287,9 +294,84 @@ class Validator:
         batch = self.choice(top.items["batch"], BATCH_MODES, "batch") \
             if "batch" in top.items else "sum"
         show = self.show(top, loss, layers[-1])
+        training = None
+        if not _absent(top.get("training")):
+            training = self.training(top, notation)
         marks = {key: top.key_marks[key] for key in top.items}
         return Network(self.path, title, source, digits, notation, loss, inputs, layers,
-                       examples, rate, update_biases, batch=batch, show=show, marks=marks)
+                       examples, rate, update_biases, batch=batch, show=show,
+                       training=training, marks=marks)
+
+    def training(self, top: Map, notation: str) -> TrainingPlan:
+        """SPEC §7 ``training:``: mode, epochs, optimizer and their settings, each checked at
+        its place."""
+        node = self.mapping(top.items["training"], "training")
+        self.check_keys(node, _TRAINING_KEYS, "training")
+        if _absent(top.get("learning_rate")):
+            raise self.fail(top.key_marks["training"], "training needs a learning_rate",
+                            "add e.g. 'learning_rate: 0.5'")
+        items = node.items
+        mode = self.choice(items["mode"], TRAINING_MODES, "training mode") \
+            if "mode" in items else "batch"
+        optimizer = self.choice(items["optimizer"], OPTIMIZERS, "optimizer") \
+            if "optimizer" in items else "sgd"
+        batch_size = None
+        if "batch_size" in items:
+            if mode != "minibatch":
+                raise self.fail(node.key_marks["batch_size"], "batch_size applies to mode "
+                                "minibatch only", "write 'mode: minibatch', or leave it out")
+            batch_size = self.count(items["batch_size"], "batch_size", 1)
+        elif mode == "minibatch":
+            raise self.fail(items["mode"], "mode minibatch needs a batch_size",
+                            "add e.g. 'batch_size: 2' to training")
+        for key, used in (("momentum", "sgd"), ("beta1", "adam"), ("beta2", "adam"),
+                          ("epsilon", "adam")):
+            if key in items and optimizer != used:
+                raise self.fail(node.key_marks[key], f"{key} applies to optimizer {used} only",
+                                f"write 'optimizer: {used}', or leave {key} out")
+        if optimizer == "adam" and notation == "delta_rule":
+            raise self.fail(items["optimizer"], "optimizer adam needs activation or delta "
+                            "notation", "the delta rule's Δw = η·δ·a is plain gradient descent")
+        epochs = self.count(items["epochs"], "epochs", 1, MAX_EPOCHS) if "epochs" in items \
+            else 1
+        given: dict[str, float] = {}
+        for key, low, high in (("momentum", 0, 1), ("beta1", 0, 1), ("beta2", 0, 1)):
+            if key in items:
+                given[key] = self.fraction(items[key], key, low, high)
+        for key in ("l2", "epsilon"):
+            if key in items:
+                value = self.number(items[key], key)
+                if value < 0 or (key == "epsilon" and value == 0):
+                    raise self.fail(items[key], f"{key} must be "
+                                    + ("positive" if key == "epsilon" else "0 or more"))
+                given[key] = value
+        after = False
+        if "after_update" in items:
+            flag = items["after_update"]
+            if not (isinstance(flag, Scalar) and isinstance(flag.value, bool)):
+                raise self.fail(flag, "after_update must be true or false")
+            after = flag.value
+        default = TrainingPlan()
+        return TrainingPlan(mode, batch_size, epochs, optimizer,
+                            given.get("momentum", default.momentum), given.get("l2", default.l2),
+                            given.get("beta1", default.beta1), given.get("beta2", default.beta2),
+                            given.get("epsilon", default.epsilon), after)
+
+    def count(self, node: Node, what: str, low: int, high: int | None = None) -> int:
+        """A whole number from ``low`` (to ``high``)."""
+        value = node.value if isinstance(node, Scalar) else None
+        if (not isinstance(value, int) or isinstance(value, bool) or value < low
+                or (high is not None and value > high)):
+            span = f"from {low} to {high:,}" if high is not None else f"of {low} or more"
+            raise self.fail(node, f"{what} must be a whole number {span}")
+        return value
+
+    def fraction(self, node: Node, what: str, low: float, high: float) -> float:
+        """A number in [low, high)."""
+        value = self.number(node, what)
+        if not low <= value < high:
+            raise self.fail(node, f"{what} must be at least {low} and below {high}")
+        return value
 
     def show(self, top: Map, loss: Loss, out: Layer) -> frozenset[str]:
         """The extra steps ``show:`` asks for (SPEC §6): a list of SHOW_STEPS, or one."""

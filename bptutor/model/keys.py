@@ -12,6 +12,11 @@ SPEC §6 adds the dialects' keys:
     slope(q)   σ′ at neuron q                   E(y)      the loss term of output y
     e(y)       t − y at output y
 
+SPEC §7 adds the optimisers' keys and update numbers:
+
+    velocity(u3)  momentum's velocity           m(u3), v(u3)        Adam's moments
+    mhat(u3), vhat(u3)  their bias corrections  …#k                 the key in update k
+
 A graph differentiates its output (``dL/da``) in place of E. Names never hold ``( ) / @ +``
 (the loaders' name rules), so every key reads back one way only.
 """
@@ -73,6 +78,29 @@ def output_error(output: str) -> str:
     return f"e({output})"
 
 
+def velocity(name: str) -> str:
+    """velocity(u3): momentum's running step (SPEC §7)."""
+    return f"velocity({name})"
+
+
+def moment(which: str, name: str) -> str:
+    """Adam's m(u3), v(u3), mhat(u3) or vhat(u3) (SPEC §7)."""
+    return f"{which}({name})"
+
+
+MOMENTS = ("m", "v", "mhat", "vhat")
+
+# the optimisers' constants, keyed apart from every user name (as η() is)
+MOMENTUM, L2, BETA1, BETA2, EPSILON = "μ()", "λ()", "β1()", "β2()", "ε()"
+CONSTANTS = (MOMENTUM, L2, BETA1, BETA2, EPSILON)
+
+
+def numbered(key: str, update: int | None) -> str:
+    """The key in update ``update`` (SPEC §7: after any ``@j``); None: the key itself (a
+    sheet of one update)."""
+    return key if update is None else f"{key}#{update}"
+
+
 def at(key: str, example: int | None) -> str:
     """The per-example key of example ``example`` (1-based); None: the key itself (a total,
     or a problem with one example)."""
@@ -91,9 +119,10 @@ class Key:
     name: str
     example: int | None = None
     of: str = LOSS
+    update: int | None = None  # SPEC §7: the update number k of ``…#k``
 
     def __str__(self) -> str:
-        return at(_BUILD[self.form](self.name, self.of), self.example)
+        return numbered(at(_BUILD[self.form](self.name, self.of), self.example), self.update)
 
 
 _BUILD = {
@@ -109,6 +138,8 @@ _BUILD = {
     "slope": lambda name, of: slope(name),
     "term": lambda name, of: loss_term(name),
     "e": lambda name, of: output_error(name),
+    "velocity": lambda name, of: velocity(name),
+    **{which: (lambda form: lambda name, of: moment(form, name))(which) for which in MOMENTS},
 }
 
 _FORMS = [  # first match wins: dz before d, as dE/dz(q) is no derivative by a name "z(q)"
@@ -122,12 +153,23 @@ _FORMS = [  # first match wins: dz before d, as dE/dz(q) is no derivative by a n
     ("slope", re.compile(r"slope\((?P<name>[^()@]+)\)")),
     ("term", re.compile(LOSS + r"\((?P<name>[^()@]+)\)")),
     ("e", re.compile(r"e\((?P<name>[^()@]+)\)")),
+    ("velocity", re.compile(r"velocity\((?P<name>[^()@]+)\)")),
+    *[(which, re.compile(which + r"\((?P<name>[^()@]+)\)")) for which in MOMENTS],
 ]
 _EXAMPLE = re.compile(r"(?P<key>.+)@(?P<example>[1-9][0-9]*)")
+_UPDATE = re.compile(r"(?P<key>.+)#(?P<update>[1-9][0-9]*)")
 
 
 def parse(key: str) -> Key:
     """The parts of ``key``; any text without a key's shape is a value's name."""
+    update = None
+    numbered_ = _UPDATE.fullmatch(key)
+    if numbered_:
+        key, update = numbered_["key"], int(numbered_["update"])
+    return replace(_parse_example(key), update=update)
+
+
+def _parse_example(key: str) -> Key:
     example = None
     suffixed = _EXAMPLE.fullmatch(key)
     if suffixed:
@@ -142,8 +184,8 @@ def parse(key: str) -> Key:
 
 
 def base(key: str) -> str:
-    """The key without its example suffix: ``z(q)@2`` → ``z(q)``."""
-    return str(replace(parse(key), example=None))
+    """The key without its example and update suffixes: ``z(q)@2#3`` → ``z(q)``."""
+    return str(replace(parse(key), example=None, update=None))
 
 
 # -- what students write ------------------------------------------------------------------
@@ -169,6 +211,11 @@ def canonical(written: str, known: Container[str]) -> str:
 
 
 def _alias(key: str) -> str:
+    key, hash_sign, update = key.partition("#")
+    return _alias_example(key) + hash_sign + update
+
+
+def _alias_example(key: str) -> str:
     stem, at_sign, example = key.partition("@")
     for greek, word in _GREEK.items():
         if stem.startswith(greek):

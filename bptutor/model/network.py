@@ -15,6 +15,31 @@ from bptutor.model.rounding import Rounding
 NOTATIONS = ("activation", "delta", "delta_rule")
 SHOW_STEPS = ("slope", "loss_terms", "output_error", "change", "input_gradient")  # SPEC §6
 BATCH_MODES = ("sum", "mean")  # SPEC §6: a batch's totals as sums or means over the examples
+TRAINING_MODES = ("batch", "online", "minibatch")  # SPEC §7
+OPTIMIZERS = ("sgd", "adam")
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """SPEC §7 ``training:``: how many updates the sheet writes out, and by which rule."""
+
+    mode: str = "batch"  # one of TRAINING_MODES
+    batch_size: int | None = None  # minibatch only
+    epochs: int = 1
+    optimizer: str = "sgd"  # one of OPTIMIZERS
+    momentum: float = 0.0  # sgd: velocity(w) = R(μ·velocity(w) − η·g)
+    l2: float = 0.0  # E gains l2·Σw² (weights only), each weight's gradient 2·l2·w
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    after_update: bool = False  # one more forward pass and loss with the final weights
+
+    def batches(self, count: int) -> list[list[int]]:
+        """The 1-based examples of every update, in order, over all epochs."""
+        size = {"online": 1, "batch": count}.get(self.mode, self.batch_size or count)
+        epoch = [list(range(start, min(start + size - 1, count) + 1))
+                 for start in range(1, count + 1, size)]
+        return [batch for _ in range(self.epochs) for batch in epoch]
 
 
 @dataclass
@@ -55,6 +80,7 @@ class Network:
     update_biases: bool = True
     batch: str = "sum"  # one of BATCH_MODES
     show: frozenset[str] = frozenset()  # extra steps (SHOW_STEPS) the sheet writes out
+    training: TrainingPlan | None = None  # SPEC §7: several updates (None: one, from the batch)
     marks: dict[str, Mark] = field(default_factory=dict)  # where top-level keys were written
 
     # -- the Problem protocol (bptutor.model.problem) --

@@ -56,8 +56,20 @@ _ZERO = Decimal(0)
 # A quotient that does not terminate is carried to 80 digits (model/paper.py): (1/0.9)·0.09 is
 # 0.0999…9, not the 0.1 it is on paper. Rounding first reads the value to 60 significant
 # digits, which gives such a rational value back exactly (so a paper tie stays a tie) and
-# moves an approximated transcendental value, good to 40 digits, by nothing that counts.
-_PAPER_DIGITS = Context(prec=60)
+# moves an approximated transcendental value, good to 40 digits, by nothing that counts —
+# and to at least 20 digits beyond the one kept, so a huge value (a diverging update's
+# 1e57) keeps every digit its rounding reads.
+_PAPER_DIGITS = 60
+_GUARD_DIGITS = 20
+_READ: dict[int, Context] = {}
+
+
+def _paper_read(value: Decimal, exponent: int) -> Decimal:
+    prec = max(_PAPER_DIGITS, value.adjusted() - exponent + _GUARD_DIGITS)
+    context = _READ.get(prec)
+    if context is None:
+        context = _READ[prec] = Context(prec=prec)
+    return context.plus(value)
 _QUANTA = {e: Decimal(1).scaleb(e) for e in range(-40, 41)}  # 10^e, built once
 
 
@@ -68,8 +80,9 @@ def round_to(value: Decimal, precision: Precision, ties: str = "half_up") -> Dec
         return _ZERO
     if not value.is_finite():
         return value
-    value = _PAPER_DIGITS.plus(value)
     exponent = precision.exponent(value)
+    value = _paper_read(value, exponent)
+    exponent = precision.exponent(value)  # the read may carry into the next power of ten
     if ties == "binary":
         double = float(value)
         if not math.isfinite(double):
@@ -131,13 +144,17 @@ class Rounding:
         for named, precision in self.kinds:
             if named == kind:
                 return precision
+        if kind == "moment" and self.precision is not None:
+            # SPEC §7: Adam's moments read the precision as significant figures (at 2
+            # decimals (1 − β2)·g² would round to 0 and the step explode)
+            return Precision(max(1, self.precision.places), significant=True)
         return self.precision
 
     def rule(self, kind: str) -> Rounding:
         """The plain rule one kind of step is rounded by: one precision, no per-kind table."""
         known = self._rules.get(kind)
         if known is None:
-            if not self.kinds:
+            if not self.kinds and kind != "moment":
                 known = self
             else:
                 own = self.precision_of(kind)

@@ -92,7 +92,7 @@ def build_steps(net: Network, notation: str) -> tuple[list[Step], dict[str, floa
     steps: list[Step] = []
     builders = []
     for e, example in enumerate(net.examples, start=1):
-        builder = _ExampleSteps(net, notation, e if many else None)
+        builder = ExampleSteps(net, notation, e if many else None)
         givens.update(zip(builder.input_keys, example.inputs))
         givens.update(zip(builder.target_keys, example.targets))
         steps += builder.steps()
@@ -160,7 +160,7 @@ def _total(key: str, kind: str, section: str, count: int, batch: str = "sum") ->
     return Step(key, kind, section, None, Mean(parts) if batch == "mean" else Sum(parts))
 
 
-class _ExampleSteps:
+class ExampleSteps:
     """The forward, loss and backward steps for one example (keys end in ``@k`` in a batch)."""
 
     def __init__(self, net: Network, notation: str, example: int | None):

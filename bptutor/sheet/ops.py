@@ -351,6 +351,7 @@ class Step:
     section: str  # forward | loss | backward | update
     example: int | None  # 1-based example, None for totals and updates
     op: Op
+    update: int | None = None  # SPEC §7: the update k of a ``…#k`` step (None: one update)
 
     @property
     def inputs(self) -> tuple[str, ...]:

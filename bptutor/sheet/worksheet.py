@@ -115,9 +115,14 @@ Built = tuple[list[Step], dict[str, float]]  # the steps in order, and the given
 
 
 def _network_steps(problem: Problem, notation: str) -> Built:
+    net = as_network(problem)
+    if net.training is not None:  # SPEC §7: several updates
+        from bptutor.sheet.updates import build_updates
+
+        return build_updates(net, notation)
     from bptutor.sheet.network_steps import build_steps
 
-    return build_steps(as_network(problem), notation)
+    return build_steps(net, notation)
 
 
 def _graph_steps(problem: Problem, notation: str) -> Built:

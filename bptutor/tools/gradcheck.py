@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from bptutor.errors import BptutorError, Mark
 from bptutor.model import keys
 from bptutor.model.graph import Graph
+from bptutor.model.network import Network
 from bptutor.model.problem import Problem, as_graph, as_network
 from bptutor.sheet.worksheet import Worksheet
 from bptutor.sheet.worksheet import solve as solve_sheet
@@ -146,6 +147,8 @@ class Report:
     probes: list[Probe] = field(default_factory=list)
     answers: str | None = None  # the answers file checked, if any
     loss_name: str = "E"  # a graph's output name: L, f
+    first_update: list[int] | None = None  # SPEC §7: the examples of update 1 checked
+    note: str | None = None  # what a ``training:`` problem's check covers, in words
 
     @property
     def passed(self) -> bool:
@@ -164,6 +167,8 @@ class Report:
                 "items": [item.as_json() for item in self.items]}
         if self.warnings:
             data["warnings"] = self.warnings
+        if self.first_update is not None:
+            data["first_update"] = self.first_update
         return data
 
 
@@ -242,7 +247,10 @@ def numeric_gradients(loss: NetworkLoss | GraphLoss, eps: float, which: list[int
 def check(net: Problem, eps: float = 1e-6, method: str = "central",
           only: list[str] | None = None) -> Report:
     """Every weight's and bias's (a graph: every input's) exact gradient against finite
-    differences."""
+    differences; a problem of several updates (SPEC §7): those of its first update."""
+    first, note = None, None
+    if isinstance(net, Network) and net.training is not None:
+        net, first, note = first_update(net)
     loss, ordered = _target(net)
     names = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
@@ -250,7 +258,8 @@ def check(net: Problem, eps: float = 1e-6, method: str = "central",
     exact = _EXACT[net.kind](net, loss, which, eps)
     numeric = loss.reduction * numeric_gradients(loss, eps, which, method).sum(axis=1)
     noise = loss.reduction * float(noise_bounds(loss, eps, method, exact.sheet).sum())
-    report = Report(net.title, method, eps, warnings=exact.warnings, loss_name=net.loss_name)
+    report = Report(net.title, method, eps, warnings=exact.warnings, loss_name=net.loss_name,
+                    first_update=first, note=note)
     for name, n in zip(names, numeric):
         report.items.append(_item(keys.derivative(name, net.loss_name),
                                   float(exact.gradients[index[name]]), float(n), noise, eps))
@@ -281,6 +290,21 @@ def _paper_zeros(net: Problem, items: list[Item], eps: float) -> None:
         item = items[k]
         if item.key in sheet.exact:
             items[k] = _item(item.key, sheet.exact[item.key], item.numeric, item.noise, eps)
+
+
+def first_update(net: Network) -> tuple[Network, list[int], str]:
+    """The problem its first update differentiates (SPEC §7: that update's examples, from
+    the file's weights), the examples (1-based), and a line saying so."""
+    plan = net.training
+    assert plan is not None
+    batches = plan.batches(len(net.examples))
+    batch = batches[0]
+    which = f"example {batch[0]}" if len(batch) == 1 else f"examples {batch[0]}–{batch[-1]}"
+    note = f"the gradients of update 1 of {len(batches)} ({which})"
+    if plan.l2:
+        note += "; the L2 term 2·l2·w is not backprop and is left out"
+    first = replace(net, examples=[net.examples[j - 1] for j in batch], training=None)
+    return first, batch, note
 
 
 TRUNCATION_NOTE = ("the difference is the central difference's own truncation error "
@@ -437,7 +461,16 @@ def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
     or as close to it as the rounded worksheet itself is (plus one unit)."""
     sheet = solve_sheet(net, "file", "activation")
     own = solve_sheet(net, "file")  # a delta_rule sheet's Δw = −η·dE/dw (SPEC §6)
-    loss, ordered = _target(net)
+    penalty: dict[str, float] = {}  # 2·l2·w of each weight, in a total's gradient
+    if isinstance(net, Network) and net.training is not None:  # SPEC §7: update 1 only
+        written = {key: value for key, value in written.items()
+                   if keys.parse(key).update in (None, 1)}
+        is_bias = dict(net.parameters_with_kind())
+        penalty = {name: 2 * net.training.l2 * value for name, value in net.parameter_values()
+                   if net.training.l2 and not is_bias[name]}
+        loss, ordered = _target(first_update(net)[0])
+    else:
+        loss, ordered = _target(net)
     chosen = _chosen(net, ordered, only)
     index = {name: i for i, name in enumerate(loss.names)}
     # each key read as `check` reads it (∂E/∂w → dE/dw, Δ(w) → change(w)), shown as written
@@ -457,6 +490,7 @@ def check_answers(net: Problem, written: dict[str, float], eps: float = 1e-6,
         # a total is a sum over the examples, or their mean (batch: mean)
         n = float(loss.reduction * numeric[name].sum() if example is None
                   else numeric[name][example - 1])
+        n += penalty.get(name, 0.0) if example is None else 0.0  # totals carry the L2 term
         item_noise = float(loss.reduction * noise.sum() if example is None
                            else noise[example - 1])
         scale = -(net.learning_rate or 0.0) if key in changes else 1.0  # Δw = −η·dE/dw

@@ -508,8 +508,11 @@ class Grader:
             candidate = self._notation_sheets.get(notation)
             if candidate is None:
                 same = self.other.notation == notation and self.other.network is sheet.network
-                candidate = self.other if same else solve_sheet(sheet.network, sheet.rounding,
-                                                                notation)
+                try:
+                    candidate = self.other if same else solve_sheet(
+                        sheet.network, sheet.rounding, notation)
+                except BptutorError:  # a notation the problem refuses (SPEC §7: Adam's
+                    continue  # delta_rule) is no sheet the answers can be worked in
                 self._notation_sheets[notation] = candidate
             there = set(candidate.exact) - set(candidate.givens)
             gain = len(written & (there - mine)) - len(written & (mine - there))

@@ -6,6 +6,10 @@ through the real loader and solved by the real worksheet. A dull draw — a satu
 dead ReLU, a backward step or a weight change that rounds to 0 — is redrawn from the same
 random stream, so a seed always gives the same file; after ``MAX_TRIES`` draws (fewer for a
 big network, see ``MAX_WORK``) we give up with a UsageError.
+
+``--like P`` keeps P's examples when they are the point of the exercise (boolean data such as
+XOR's) and draws new weights; ``--new-data`` draws new examples too. ``--mode``, ``--epochs``,
+``--momentum``, ``--l2`` and ``--optimizer`` write a ``training:`` block (SPEC §7).
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ from bptutor.model.activations import (
 from bptutor.model.losses import LOSS_FUNCTIONS, LOSSES, default_loss
 from bptutor.model.network import (
     NOTATIONS,
+    OPTIMIZERS,
+    TRAINING_MODES,
     Example,
     Layer,
     Network,
+    TrainingPlan,
     default_bias_names,
     default_threshold_names,
     default_weight_names,
@@ -42,6 +49,7 @@ from bptutor.model.network import (
 )
 from bptutor.model.problem import as_network
 from bptutor.model.rounding import Rounding, show_given
+from bptutor.sheet.network_steps import MAX_STEPS
 from bptutor.sheet.worksheet import Worksheet, solve
 
 DEFAULT_SHAPE = "2-2-1"
@@ -86,6 +94,14 @@ class Options:
     seed: int | None = None
     notation: str | None = None  # SPEC §3/§6: activation (default), delta or delta_rule
     threshold: bool = False  # thresholds θ (z = Σ w·a − θ) in place of biases (SPEC §6)
+    new_data: bool = False  # with like: new examples too, even boolean ones
+    examples: int | None = None  # examples to draw (default 1; --like: the file's count)
+    mode: str | None = None  # SPEC §7's training: block, None: the default (or --like's)
+    batch_size: int | None = None
+    epochs: int | None = None
+    momentum: float | None = None
+    l2: float | None = None
+    optimizer: str | None = None
 
 
 @dataclass
@@ -115,6 +131,8 @@ class Plan:
     base_round: int | Rounding | None  # what round and learning_rate are without --round and co.
     base_rate: float | None
     like: Network | None = None  # --like's problem: its dialect (SPEC §6) is kept
+    training: TrainingPlan | None = None  # SPEC §7's training: block
+    kept: list[Example] | None = None  # --like's examples, kept (their data is the point)
 
 
 @dataclass
@@ -200,9 +218,12 @@ def fresh_plan(options: Options, seed: int) -> Plan:
                          "leave out --no-bias")
     shape = "-".join(map(str, sizes))
     title = options.title or f"{shape} {_activation_words(acts)} network (practice, seed {seed})"
+    if options.new_data:
+        raise UsageError("--new-data goes with --like (a fresh problem's data is new anyway)")
     return Plan(title, _digits(options, DEFAULT_ROUND), _notation(options, "activation"), loss,
-                [f"x{i}" for i in range(1, sizes[0] + 1)], layers, 1,
-                _rate(options, DEFAULT_RATE), True, DEFAULT_ROUND, DEFAULT_RATE)
+                [f"x{i}" for i in range(1, sizes[0] + 1)], layers, _examples(options, 1),
+                _rate(options, DEFAULT_RATE), True, DEFAULT_ROUND, DEFAULT_RATE,
+                training=training_plan(options, None))
 
 
 def like_plan(options: Options, seed: int) -> Plan:
@@ -222,11 +243,70 @@ def like_plan(options: Options, seed: int) -> Plan:
         list(layer.neurons), [a.name for a in layer.activations], _alpha(layer),
         layer.bias is not None, layer.weight_names, layer.bias_names, layer.threshold)
         for layer in net.layers]
-    return Plan(options.title or f"{net.title}, new numbers (seed {seed})",
+    kept = None if options.new_data or not boolean_data(net) else net.examples
+    if kept is not None and options.examples is not None:
+        raise UsageError(f"--like {clip(options.like)} keeps its {len(kept)} boolean examples; "
+                         "add --new-data to draw --examples new ones")
+    # kept data is still the file's exercise; new data for boolean examples (XOR's) is not
+    title = (f"{net.title}, new weights (seed {seed})" if kept is not None else
+             f"new data for the network of {net.title} (seed {seed})" if boolean_data(net)
+             else f"{net.title}, new numbers (seed {seed})")
+    return Plan(options.title or title,
                 _digits(options, net.round), _notation(options, net.notation), net.loss.name,
-                list(net.inputs),
-                layers, len(net.examples), _rate(options, net.learning_rate), net.update_biases,
-                net.round, net.learning_rate, like=net)
+                list(net.inputs), layers, _examples(options, len(net.examples)),
+                _rate(options, net.learning_rate), net.update_biases,
+                net.round, net.learning_rate, like=net,
+                training=training_plan(options, net.training), kept=kept)
+
+
+def boolean_data(net: Network) -> bool:
+    """Every input and target 0 or 1 (XOR, AND, a truth table): the data is the point."""
+    return all(v in (0, 1) for e in net.examples for v in (*e.inputs, *e.targets))
+
+
+MAX_EXAMPLES = 8  # a sheet of more examples is no longer worked by hand
+
+
+def _examples(options: Options, default: int) -> int:
+    count = default if options.examples is None else options.examples
+    if not 1 <= count <= max(MAX_EXAMPLES, default):
+        raise UsageError(f"--examples {count}: give 1 to {MAX_EXAMPLES}")
+    return count
+
+
+def training_plan(options: Options, base: TrainingPlan | None) -> TrainingPlan | None:
+    """SPEC §7's block from --mode, --batch-size, --epochs, --momentum, --l2 and --optimizer
+    over ``base`` (--like's own); None when it is one plain batch update."""
+    plan = base or TrainingPlan()
+    given = {name: value for name, value in (
+        ("mode", options.mode), ("batch_size", options.batch_size), ("epochs", options.epochs),
+        ("momentum", options.momentum), ("l2", options.l2), ("optimizer", options.optimizer))
+        if value is not None}
+    if "batch_size" in given and "mode" not in given:
+        given["mode"] = "minibatch"
+    plan = replace(plan, **given)  # type: ignore[arg-type]
+    if plan.mode != "minibatch":
+        plan = replace(plan, batch_size=None)
+    _check_training(plan)
+    return None if plan == TrainingPlan() and base is None else plan
+
+
+def _check_training(plan: TrainingPlan) -> None:
+    for option, value, choices in (("--mode", plan.mode, TRAINING_MODES),
+                                   ("--optimizer", plan.optimizer, OPTIMIZERS)):
+        if value not in choices:
+            raise UsageError(f"unknown {option[2:]} {clip(value)!r}; choose from "
+                             + ", ".join(choices))
+    if plan.mode == "minibatch" and not (plan.batch_size or 0) >= 1:
+        raise UsageError("--mode minibatch needs --batch-size B (1 or more)")
+    if not 1 <= plan.epochs <= 10:
+        raise UsageError(f"--epochs {plan.epochs}: give 1 to 10 (a sheet is worked by hand)")
+    if not 0 <= plan.momentum < 1:
+        raise UsageError(f"--momentum {plan.momentum:g}: give μ in [0, 1), like 0.9")
+    if plan.momentum and plan.optimizer == "adam":
+        raise UsageError("--momentum goes with --optimizer sgd (Adam has its own moments)")
+    if not (math.isfinite(plan.l2) and plan.l2 >= 0):
+        raise UsageError(f"--l2 {plan.l2:g}: give 0 or more, like 0.01")
 
 
 def _alpha(layer: Layer) -> float:
@@ -298,8 +378,12 @@ class Numbers:
 def draw(plan: Plan, rng: random.Random) -> Numbers:
     """One draw: inputs first, then each neuron's row, redrawn (a few times at most) while it
     saturates or kills its unit on these inputs, then the targets. The worksheet judges the
-    whole draw afterwards; this only spares it draws that are plainly dull."""
-    inputs = [[draw_input(rng) for _ in plan.inputs] for _ in range(plan.examples)]
+    whole draw afterwards; this only spares it draws that are plainly dull. Kept examples
+    (``plan.kept``) are used as they are."""
+    if plan.kept is not None:
+        inputs = [[round(10 * x) for x in e.inputs] for e in plan.kept]
+    else:
+        inputs = [[draw_input(rng) for _ in plan.inputs] for _ in range(plan.examples)]
     below = [[x / 10 for x in xs] for xs in inputs]  # the exact activations feeding a layer
     weights, biases = [], []
     for layer in plan.layers:
@@ -320,6 +404,9 @@ def draw(plan: Plan, rng: random.Random) -> Numbers:
         biases.append(bias if layer.bias else None)
         units = [Activation(act, layer.alpha) for act in layer.activations]
         below = [[unit.value(z[e]) for unit, z in zip(units, zs)] for e in range(plan.examples)]
+    if plan.kept is not None:
+        return Numbers(weights, biases, [(xs, [round(10 * t) for t in e.targets])
+                                         for xs, e in zip(inputs, plan.kept)])
     return Numbers(weights, biases, [(xs, draw_targets(rng, plan)) for xs in inputs])
 
 
@@ -359,7 +446,7 @@ def drawn_network(plan: Plan, numbers: Numbers, source: str) -> Network:
     drawn = Network("<bptutor new>", plan.title, source, plan.round, plan.notation,
                     LOSS_FUNCTIONS[plan.loss], list(plan.inputs), layers, examples,
                     plan.learning_rate,
-                    plan.update_biases)
+                    plan.update_biases, training=plan.training)
     return drawn if plan.like is None else _in_the_dialect_of(drawn, plan.like)
 
 
@@ -373,7 +460,7 @@ def _in_the_dialect_of(drawn: Network, like: Network) -> Network:
     return replace(like, path=drawn.path, title=drawn.title, source=drawn.source,
                    round=drawn.round, notation=drawn.notation,
                    learning_rate=drawn.learning_rate, layers=layers, examples=drawn.examples,
-                   marks={})
+                   training=drawn.training, marks={})
 
 
 def _default_bias_names(layer: LayerPlan, k: int, n: int) -> list[str]:
@@ -385,7 +472,7 @@ def source_line(options: Options, plan: Plan, seed: int) -> str:
     differs from its default (the --like file's, or ours), the title if given, the seed."""
     words = ["bptutor", "new"]
     if options.like is not None:
-        words += ["--like", options.like]
+        words += ["--like", options.like] + (["--new-data"] if options.new_data else [])
     else:
         sizes = [len(plan.inputs)] + [len(layer.neurons) for layer in plan.layers]
         acts = [layer.activations[0] for layer in plan.layers]
@@ -403,9 +490,25 @@ def source_line(options: Options, plan: Plan, seed: int) -> str:
         words += ["--no-round"] if plan.round is None else ["--round", str(plan.round)]
     if plan.learning_rate is not None and plan.learning_rate != plan.base_rate:
         words += ["--learning-rate", show_given(plan.learning_rate)]
+    if options.examples is not None:
+        words += ["--examples", str(options.examples)]
+    words += _training_words(plan.training, plan.like.training if plan.like else None)
     if options.title:
         words += ["--title", options.title]
     return shlex.join([*words, "--seed", str(seed)])
+
+
+def _training_words(plan: TrainingPlan | None, base: TrainingPlan | None) -> list[str]:
+    """The options that turn ``base`` (--like's block, or none) into ``plan``."""
+    plan, base = plan or TrainingPlan(), base or TrainingPlan()
+    words = []
+    for option, name in (("--mode", "mode"), ("--batch-size", "batch_size"),
+                         ("--epochs", "epochs"), ("--optimizer", "optimizer"),
+                         ("--momentum", "momentum"), ("--l2", "l2")):
+        value = getattr(plan, name)
+        if value != getattr(base, name) and value is not None:
+            words += [option, show_given(value) if isinstance(value, float) else str(value)]
+    return words
 
 
 # -- judging -----------------------------------------------------------------------------------
@@ -416,8 +519,17 @@ def dull(sheet: Worksheet) -> str | None:
     functions = {n: a.function for layer in net.layers
                  for n, a in zip(layer.neurons, layer.activations)}
     rounds = sheet.rounding.rounds
+    # a gradient that is exactly 0 because an input is 0 is the data's (XOR's (0, 0)), not
+    # the draw's: with such data only the neurons' steps are judged
+    zero_inputs = any(x == 0 for e in net.examples for x in e.inputs)
     for step in sheet.steps:
         key = step.key
+        if keys.parse(key).update not in (None, 1):
+            continue  # later updates follow from the first one: judging it is enough
+        if zero_inputs and (step.kind == "gradient" and sheet.exact[key] == 0 or
+                            step.section == "update"
+                            and sheet.exact[key] == sheet.givens.get(step.inputs[0])):
+            continue
         if step.kind == "activation":
             reason = functions[keys.parse(key).name].dull_activation(sheet.exact[key])
             if reason:
@@ -430,8 +542,10 @@ def dull(sheet: Worksheet) -> str | None:
         elif step.section == "backward":
             if sheet.values[key] == 0 or abs(sheet.exact[key]) < 1e-9:
                 return "a backward step that rounds to 0" if rounds else "a backward step of 0"
-        elif step.section == "update" and sheet.values[key] == sheet.givens[step.inputs[0]]:
+        elif step.section == "update" and sheet.values[key] == sheet.givens.get(step.inputs[0]):
             return "an update that leaves a weight unchanged"
+    if len({tuple(e.targets) for e in net.examples}) < min(2, len(net.examples)):
+        return "examples that all have the same target"
     return None
 
 
@@ -449,6 +563,9 @@ def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
         raise UsageError("--title holds a control character: a title is plain text")
     options = replace(options, seed=seed)
     plan = like_plan(options, seed) if options.like is not None else fresh_plan(options, seed)
+    if plan.training is not None and plan.training.optimizer == "adam" \
+            and plan.notation == "delta_rule":
+        raise UsageError("--optimizer adam needs --notation activation or delta (SPEC §7)")
     source = source_line(options, plan, seed)
     rng = random.Random(seed)
     reasons: Counter[str] = Counter()
@@ -459,7 +576,10 @@ def new_problem(options: Options, path: str = "<bptutor new>") -> Problem:
         network = _read(text, path)
         try:
             sheet = solve(network)
-        except BptutorError:  # ln 0: an output rounded to exactly 0 or 1
+        except BptutorError as exc:  # ln 0: an output rounded to exactly 0 or 1
+            if f"{MAX_STEPS:,} steps" in exc.message:  # the step cap: no draw can help
+                raise UsageError(exc.message, "fewer --epochs or --examples, or a smaller "
+                                              "--shape") from None
             reasons["an output that rounds to 0 or 1"] += 1
             continue
         work += len(sheet.steps)

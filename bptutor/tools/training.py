@@ -1,4 +1,5 @@
-"""Training: gradient descent over a problem's examples — online, batch or mini-batch.
+"""Training: gradient descent over a problem's examples — online, batch or mini-batch, plain,
+with momentum or Adam, with an L2 penalty (SPEC §7).
 
 The forward and backward passes are tools/numeric.py's (the same float64 ``NetworkLoss``
 gradcheck differences, with one parameter copy): backprop in matrix form with the worksheet's
@@ -20,7 +21,7 @@ import numpy as np
 
 from bptutor.files.problem_writer import problem_text
 from bptutor.files.problems import MAX_DRAWN_WEIGHTS
-from bptutor.model.network import Layer, Network
+from bptutor.model.network import OPTIMIZERS, Layer, Network, TrainingPlan
 from bptutor.model.rounding import show_given
 from bptutor.sheet.network_steps import parameter_values
 from bptutor.tools.numeric import NetworkLoss
@@ -38,9 +39,22 @@ class Settings:
     batch_size: int | None = None  # minibatch: one update per this many consecutive examples
     learning_rate: float | None = None  # None: the file's learning_rate, else DEFAULT_RATE
     momentum: float = 0.0  # v ← μ·v − η·g; w ← w + v
-    l2: float = 0.0  # λ: each update descends E + λ/2·Σw² (weights, not biases)
+    l2: float = 0.0  # each update descends E + l2·Σw² (weights, not biases; SPEC §7)
     seed: int = 0  # draws left-out weights (and the order, with shuffle)
     shuffle: bool = False  # a new random example order every epoch
+    optimizer: str = "sgd"  # or adam (SPEC §7)
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+
+    @classmethod
+    def from_plan(cls, plan: TrainingPlan | None, learning_rate: float | None = None
+                  ) -> Settings:
+        """The settings of a file's ``training:`` block (one batch update without one)."""
+        plan = plan or TrainingPlan()
+        return cls(plan.epochs, plan.mode, plan.batch_size if plan.mode == "minibatch" else None,
+                   learning_rate, plan.momentum, plan.l2, optimizer=plan.optimizer,
+                   beta1=plan.beta1, beta2=plan.beta2, epsilon=plan.epsilon)
 
     def rate(self, net: Network) -> float:
         if self.learning_rate is not None:
@@ -82,7 +96,7 @@ class Result:
     diverged_at: int | None = None  # the epoch whose loss or weights stopped being finite
     predictions: list[Prediction] = field(default_factory=list)
     hidden: list[HiddenUnit] = field(default_factory=list)
-    penalty: float = 0.0  # λ/2·Σw² at the end
+    penalty: float = 0.0  # l2·Σw² at the end
     names: list[str] = field(default_factory=list)  # of ``params``' entries (NetworkLoss's)
 
     @property
@@ -94,8 +108,11 @@ class Result:
         return {
             "bptutor": 1, "title": self.network.title, "mode": s.mode,
             "batch_size": s.batch_size if s.mode == "minibatch" else None,
-            "epochs": self.epochs_run, "learning_rate": self.rate, "momentum": s.momentum,
-            "l2": s.l2, "seed": s.seed, "shuffle": s.shuffle, "seconds": self.seconds,
+            "epochs": self.epochs_run, "learning_rate": self.rate, "optimizer": s.optimizer,
+            "momentum": s.momentum, "l2": s.l2,
+            **({"beta1": s.beta1, "beta2": s.beta2, "epsilon": s.epsilon}
+               if s.optimizer == "adam" else {}),
+            "seed": s.seed, "shuffle": s.shuffle, "seconds": self.seconds,
             "diverged_at": self.diverged_at, "loss": [_finite(e) for e in self.losses],
             "l2_penalty": _finite(self.penalty),
             "weights": self.weights(),
@@ -199,45 +216,93 @@ def train(net: Network, settings: Settings,
                         "or a number overflows)", "use smaller weights or inputs")
     start = time.perf_counter()
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
-        diverged = _descend(model, settings, rate, params, losses, rng, on_epoch)
+        diverged = _descend(model, Rule(model, settings, rate), params, losses, rng, on_epoch)
         seconds = time.perf_counter() - start
         trained = with_parameters(net, params, model.loss)
         result = Result(trained, params, settings, rate, losses, seconds, drawn, diverged)
-        result.penalty = float(settings.l2 / 2 * (params[model.is_weight] ** 2).sum())
+        result.penalty = float(settings.l2 * (params[model.is_weight] ** 2).sum())
         result.names = model.loss.names
         result.predictions, result.hidden = inspect(trained, params, model.loss)
     return result
 
 
-def _descend(model: Model, settings: Settings, rate: float, params: np.ndarray,
-             losses: list[float], rng: np.random.Generator,
-             on_epoch: Callable[[int, float], None] | None) -> int | None:
+def train_updates(net: Network, plan: TrainingPlan | None, updates: int) -> dict[str, float]:
+    """Every weight and bias by name (a shared one once) after the first ``updates`` updates
+    of ``plan`` (SPEC §7) from the file's weights, unrounded: what a sheet of those updates
+    computes exactly. Epochs repeat past the plan's own."""
+    settings = Settings.from_plan(plan)
+    model = Model(net)
+    rule = Rule(model, settings, settings.rate(net))
+    params = model.loss.base.copy()
+    per_epoch = settings.batches(len(net.examples), np.random.default_rng(0))
+    with np.errstate(all="ignore"):
+        for rows in itertools.islice(itertools.cycle(per_epoch), updates):
+            rule.apply(params, model.gradient(params, rows)[0])
+    return dict(zip(model.loss.names, params.tolist()))
+
+
+class Rule:
+    """One update of the parameter vector from a gradient: the L2 term, frozen biases, then
+    plain descent, momentum or Adam (SPEC §7). Holds the velocity or Adam's moments."""
+
+    def __init__(self, model: Model, settings: Settings, rate: float):
+        size = len(model.is_weight)
+        self.rate, self.settings = rate, settings
+        # dE/dw gains 2·l2·w for weights; nothing to add for a setting left at 0
+        self.decay = 2 * settings.l2 * model.is_weight if settings.l2 else None
+        self.frozen = model.frozen if model.frozen.any() else None
+        adam = settings.optimizer == "adam"
+        self.velocity = np.zeros(size) if settings.momentum and not adam else None
+        self.m = np.zeros(size) if adam else None
+        self.v = np.zeros(size) if adam else None
+        self.count = 0  # updates so far: Adam's k
+
+    def apply(self, params: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``params`` in place; ``grad`` is this update's own array (it is reused)."""
+        self.count += 1
+        if self.decay is not None:
+            grad += self.decay * params
+        if self.frozen is not None:
+            grad[self.frozen] = 0.0
+        if self.m is not None and self.v is not None:
+            params -= self._adam_step(grad)
+            return
+        grad *= self.rate
+        if self.velocity is not None:  # v ← μ·v − η·g; w ← w + v
+            self.velocity *= self.settings.momentum
+            self.velocity -= grad
+            params += self.velocity
+        else:
+            params -= grad
+
+    def _adam_step(self, grad: np.ndarray) -> np.ndarray:
+        """η·m̂/(√v̂ + ε), the moments from 0 and bias-corrected with k = the update count."""
+        s, k = self.settings, self.count
+        assert self.m is not None and self.v is not None
+        self.m *= s.beta1
+        self.m += (1 - s.beta1) * grad
+        self.v *= s.beta2
+        self.v += (1 - s.beta2) * grad * grad
+        mhat = self.m / (1 - s.beta1 ** k)
+        vhat = self.v / (1 - s.beta2 ** k)
+        return self.rate * mhat / (np.sqrt(vhat) + s.epsilon)
+
+
+def _descend(model: Model, rule: Rule, params: np.ndarray, losses: list[float],
+             rng: np.random.Generator, on_epoch: Callable[[int, float], None] | None
+             ) -> int | None:
     """The epochs, updating ``params`` in place and appending E after each to ``losses``;
-    the epoch that diverged, if one did. Whole arrays per layer (numeric.py), and no work
-    for a setting left at 0."""
-    count = len(model.net.examples)
+    the epoch that diverged, if one did. Whole arrays per layer (numeric.py)."""
+    settings, count = rule.settings, len(model.net.examples)
     fixed = None if settings.shuffle else settings.batches(count, rng)  # the same each epoch
     # one batch of every example in file order: the forward pass that gives E after an
     # epoch is the one the next epoch's gradient needs
     whole = fixed is not None and len(fixed) == 1 and len(fixed[0]) == count
-    decay = settings.l2 * model.is_weight if settings.l2 else None
-    frozen = model.frozen if model.frozen.any() else None
-    velocity = np.zeros_like(params) if settings.momentum else None
     pending = None
     for epoch in range(1, settings.epochs + 1):
         for rows in fixed or settings.batches(count, rng):
             grad = pending if pending is not None else model.gradient(params, rows)[0]
-            if decay is not None:
-                grad += decay * params
-            if frozen is not None:
-                grad[frozen] = 0.0
-            grad *= rate  # the gradient is this update's own array
-            if velocity is not None:  # v ← μ·v − η·g; w ← w + v
-                velocity *= settings.momentum
-                velocity -= grad
-                params += velocity
-            else:
-                params -= grad
+            rule.apply(params, grad)
             pending = None
         if whole and epoch < settings.epochs:
             pending, each = model.gradient(params)
@@ -365,6 +430,14 @@ def command_line(problem: str, settings: Settings, rate: float) -> str:
     if settings.mode == "minibatch":
         words += ["--batch-size", str(settings.batch_size)]
     words += ["--epochs", str(settings.epochs), "--learning-rate", show_given(rate)]
+    if settings.optimizer != "sgd":
+        words += ["--optimizer", settings.optimizer]
+        defaults = TrainingPlan()
+        for option, value, default in (("--beta1", settings.beta1, defaults.beta1),
+                                       ("--beta2", settings.beta2, defaults.beta2),
+                                       ("--epsilon", settings.epsilon, defaults.epsilon)):
+            if value != default:
+                words += [option, show_given(value)]
     if settings.momentum:
         words += ["--momentum", show_given(settings.momentum)]
     if settings.l2:
@@ -384,10 +457,12 @@ def saved_parameters(params: np.ndarray) -> np.ndarray:
 
 def saved_problem(result: Result, problem: str) -> str:
     """The trained network as a problem file: weights rounded (``saved_parameters``), the
-    learning rate that trained it, and a source that says how."""
+    learning rate and ``training:`` block that trained it (``saved_plan``), and a source that
+    says how."""
     net = with_parameters(result.network, saved_parameters(result.params))
     title = net.title if net.title.endswith("(trained)") else f"{net.title} (trained)"
-    net = replace(net, title=title, learning_rate=result.rate)
+    net = replace(net, title=title, learning_rate=result.rate,
+                  training=saved_plan(result.settings, net.training))
     source = (f"trained with '{command_line(problem, result.settings, result.rate)}': "
               f"E = {result.losses[0]:.4g} → {result.losses[-1]:.4g}")
     if net.source:
@@ -395,30 +470,70 @@ def saved_problem(result: Result, problem: str) -> str:
     return problem_text(net, source, modeline=False)
 
 
+def saved_plan(settings: Settings, plan: TrainingPlan | None) -> TrainingPlan | None:
+    """The run's update rule as a ``training:`` block (None when it is one plain batch
+    update). Its epochs and after_update stay the file's own (1 by default): the saved file is
+    a sheet to solve by hand, which thousands of epochs are not; the source names them."""
+    file = plan or TrainingPlan()
+    saved = TrainingPlan(settings.mode, settings.batch_size, file.epochs, settings.optimizer,
+                         settings.momentum, settings.l2, settings.beta1, settings.beta2,
+                         settings.epsilon, file.after_update)
+    return None if saved == TrainingPlan() else saved
+
+
 # -- settings from command-line options -----------------------------------------------------
 
-def checked_settings(epochs: int = DEFAULT_EPOCHS, mode: str | None = None,
+def checked_settings(epochs: int | None = None, mode: str | None = None,
                      batch_size: int | None = None, learning_rate: float | None = None,
-                     momentum: float = 0.0, l2: float = 0.0, seed: int = 0,
-                     shuffle: bool = False) -> Settings:
-    """``train``'s options as Settings. The mode defaults to batch, or minibatch when a batch
-    size is given; an impossible value or combination raises OptionError naming the option."""
+                     momentum: float | None = None, l2: float | None = None, seed: int = 0,
+                     shuffle: bool = False, optimizer: str | None = None,
+                     beta1: float | None = None, beta2: float | None = None,
+                     epsilon: float | None = None, plan: TrainingPlan | None = None
+                     ) -> Settings:
+    """``train``'s options as Settings: an option left out (None) takes the file's
+    ``training:`` block (``plan``), else the default. The mode defaults to the file's, or
+    batch, or minibatch when a batch size is given; an impossible value or combination raises
+    OptionError naming the option."""
     from bptutor.errors import OptionError
 
+    file = plan or TrainingPlan()
     if mode is None:
-        mode = "minibatch" if batch_size is not None else "batch"
+        mode = "minibatch" if batch_size is not None else file.mode
     if mode not in MODES:
         raise OptionError("--mode", f"{mode!r} is not one of {', '.join(MODES)}")
     if mode == "minibatch" and batch_size is None:
-        raise OptionError("--mode", "--mode minibatch needs --batch-size B")
+        batch_size = file.batch_size
+        if batch_size is None:
+            raise OptionError("--mode", "--mode minibatch needs --batch-size B")
     if mode != "minibatch" and batch_size is not None:
         raise OptionError("--batch-size", f"--batch-size applies to --mode minibatch, not {mode}")
     if learning_rate is not None and not (0 < learning_rate < math.inf):
         raise OptionError("--learning-rate", "η must be a positive number")
+    optimizer = optimizer or file.optimizer
+    if optimizer not in OPTIMIZERS:
+        raise OptionError("--optimizer", f"{optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+    # the file's momentum belongs to its own optimizer: --optimizer adam sets it aside
+    momentum = momentum if momentum is not None else (
+        file.momentum if optimizer == file.optimizer else 0.0)
     if not 0 <= momentum < 1:
         raise OptionError("--momentum", "μ must lie in [0, 1)")
+    if momentum and optimizer == "adam":
+        raise OptionError("--momentum", "--momentum applies to --optimizer sgd (Adam keeps "
+                          "its own moments: --beta1)")
+    l2 = file.l2 if l2 is None else l2
     if not 0 <= l2 < math.inf:
-        raise OptionError("--l2", "λ must be 0 or more")
+        raise OptionError("--l2", "l2 must be 0 or more")
+    adam = {"--beta1": file.beta1 if beta1 is None else beta1,
+            "--beta2": file.beta2 if beta2 is None else beta2}
+    for option, beta in adam.items():
+        if not 0 <= beta < 1:
+            raise OptionError(option, "β must lie in [0, 1)")
+    epsilon = file.epsilon if epsilon is None else epsilon
+    if not 0 < epsilon < math.inf:
+        raise OptionError("--epsilon", "ε must be a positive number")
     if seed < 0:  # numpy's generators take seeds of 0 or more only
         raise OptionError("--seed", "the seed must be 0 or more")
-    return Settings(epochs, mode, batch_size, learning_rate, momentum, l2, seed, shuffle)
+    if epochs is None:
+        epochs = file.epochs if plan is not None else DEFAULT_EPOCHS
+    return Settings(epochs, mode, batch_size, learning_rate, momentum, l2, seed, shuffle,
+                    optimizer, adam["--beta1"], adam["--beta2"], epsilon)

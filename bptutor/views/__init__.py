@@ -25,6 +25,8 @@ KIND_STYLE = {
     "update": ("new", "magenta", "updated weight"),
     "slope": ("σ′", "green", "activation derivative σ′"),  # SPEC §6 show: [slope]
     "change": ("Δ", "magenta", "weight change Δw"),  # SPEC §6 delta_rule, show: [change]
+    "velocity": ("vel", "magenta", "momentum velocity"),  # SPEC §7
+    "moment": ("mom", "cyan", "Adam moment"),  # SPEC §7
     "node": ("node", "cyan", "graph node"),
 }
 # The delta rule's δ is the negative error derivative (SPEC §6 notation delta_rule).
@@ -98,6 +100,8 @@ def heading(step: Step, examples: int) -> str:
     title = SECTION_TITLES[step.section]
     if examples > 1 and step.section != "update":
         title += f" (example {step.example})" if step.example else " (all examples)"
+    if step.update is not None:  # SPEC §7: a sheet of several updates
+        title = f"Update {step.update} · {title}"
     return title
 
 

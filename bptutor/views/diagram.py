@@ -57,6 +57,8 @@ class Reveal:
                  highlight: Collection[str] | None = None, example: int = 1):
         self.sheet, self.known = sheet, None if known is None else set(known)
         self.example = example if len(sheet.network.examples) > 1 else None
+        # SPEC §7: a sheet of several updates shows the first that works on the example
+        self.update = next((s.update for s in sheet.steps if s.example == self.example), None)
         self.marks = highlight is not None
         self.marked = set()
         for key in highlight or ():  # a key marks the place of its name: dE/dq marks q
@@ -66,7 +68,8 @@ class Reveal:
 
     def at(self, name: str) -> str:
         """The key of ``name``'s value in the example shown."""
-        return keys.at(name, self.example)
+        own = keys.at(name, self.example)
+        return own if own in self.sheet.givens else keys.numbered(own, self.update)
 
     def shows(self, key: str) -> bool:
         return self.known is None or key in self.known or key in self.sheet.givens

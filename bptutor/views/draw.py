@@ -10,9 +10,12 @@ thresholds θ (z = Σ w·a − θ, SPEC §6) come, as in the terminal diagram, f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bptutor.errors import OptionError
 from bptutor.model import keys
+from bptutor.model.network import Network, TrainingPlan
 from bptutor.model.problem import as_graph, as_network
 from bptutor.sheet.worksheet import Worksheet
 
@@ -56,10 +59,62 @@ def picture(sheet: Worksheet, example: int = 1) -> Picture:
     return PICTURES[sheet.network.kind](sheet, example)
 
 
+def updates_of(net: Network) -> list[list[int]]:
+    """The 1-based examples of each update the sheet writes out (SPEC §7)."""
+    plan = net.training or TrainingPlan()
+    return plan.batches(len(net.examples))
+
+
+def update_picture(sheet: Worksheet, update: int, example: int | None = None) -> Picture:
+    """The network in update ``update``: the neuron values of one of its examples (the first
+    unless ``example`` is one of them), each weight's gradient in that update, the steps of
+    its rule (change, velocity, Adam's moments) and its new value ``new(w)#k``."""
+    if sheet.network.kind != "network":
+        raise OptionError("--update", "a computation graph has one update: leave out --update")
+    net = as_network(sheet.network)
+    batches = updates_of(net)
+    if not 1 <= update <= len(batches):
+        raise OptionError("--update", f"the sheet has {len(batches)} update(s): give 1 to "
+                                      f"{len(batches)}")
+    batch = batches[update - 1]
+    if example is not None and example not in batch:
+        raise OptionError("--example", f"update {update} works on example(s) "
+                                       f"{', '.join(map(str, batch))}")
+    shown = example or batch[0]
+    plan = net.training or TrainingPlan()
+    numbered = len(batches) > 1 or plan.after_update  # keys end in #k (SPEC §7)
+    k = update if numbered else None
+    several = len(net.examples) > 1
+
+    def at(key: str) -> str:  # the shown example's key in this update; an input has no #k
+        plain = keys.at(key, shown if several else None)
+        return keys.numbered(plain, k) if _known(sheet, keys.numbered(plain, k)) else plain
+
+    def weight_lines(name: str) -> list[str]:
+        before = name if update == 1 else keys.numbered(keys.update(name), update - 1)
+        lines = [f"{name} = {sheet.show(before)}"] if _known(sheet, before) else []
+        gradient = next((g for g in (keys.numbered(keys.derivative(name), k),
+                                     at(keys.derivative(name)))
+                         if _known(sheet, g)), None)
+        rule = [keys.numbered(key, k) for key in (
+            keys.change(name), keys.velocity(name),
+            *(keys.moment(which, name) for which in keys.MOMENTS), keys.update(name))]
+        return lines + [text for text in (_value(sheet, key) for key in
+                                          ([gradient] if gradient else []) + rule) if text]
+
+    pic = _network_columns(sheet, net, at, weight_lines)
+    pic.note = (f"update {update} of {len(batches)} (example{'s' * (len(batch) > 1)} "
+                f"{', '.join(map(str, batch))}); neuron values of example {shown}")
+    return pic
+
+
+def _known(sheet: Worksheet, key: str) -> bool:
+    return key in sheet.givens or key in sheet.values
+
+
 def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
     net = as_network(sheet.network)
     count = len(net.examples)
-    ids: dict[str, str] = {}
 
     def at(key: str) -> str:  # the shown example's key
         return keys.at(key, example if count > 1 else None)
@@ -67,6 +122,20 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
     def with_gradient(name: str) -> list[str]:  # a weight or bias, its gradient, its update
         return _lines(sheet, "", [name, keys.derivative(name), keys.change(name),
                                   keys.update(name)])[1:]
+
+    pic = _network_columns(sheet, net, at, with_gradient)
+    if count > 1:
+        total = "averaged" if net.batch == "mean" else "summed"  # batch: mean (SPEC §6)
+        pic.note = (f"neuron values of example {example} of {count}; weight gradients {total} "
+                    "over the batch")
+    return pic
+
+
+def _network_columns(sheet: Worksheet, net: Network, at: Callable[[str], str],
+                     with_gradient: Callable[[str], list[str]]) -> Picture:
+    """Inputs and neurons in columns, an edge per weight: ``at`` names the shown example's
+    key of a neuron value, ``with_gradient`` gives a weight's or bias's lines."""
+    ids: dict[str, str] = {}
 
     def node(name: str, lines: list[str], kind: str) -> Node:
         ids[name] = f"n{len(ids)}"
@@ -96,12 +165,7 @@ def network_picture(sheet: Worksheet, example: int = 1) -> Picture:
                                   with_gradient(thresholds[j])))
         columns.append((f"layer {layer.index}", nodes))
         prev = layer.neurons
-    note = ""
-    if count > 1:
-        total = "averaged" if net.batch == "mean" else "summed"  # batch: mean (SPEC §6)
-        note = (f"neuron values of example {example} of {count}; weight gradients {total} "
-                "over the batch")
-    return Picture(net.title, note, columns, edges)
+    return Picture(net.title, "", columns, edges)
 
 
 def graph_picture(sheet: Worksheet, example: int = 1) -> Picture:
@@ -218,6 +282,10 @@ def mermaid(sheet: Worksheet, pic: Picture) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(sheet: Worksheet, fmt: str, example: int = 1) -> str:
-    pic = picture(sheet, example)
+def render(sheet: Worksheet, fmt: str, example: int | None = None,
+           update: int | None = None) -> str:
+    """The diagram; ``update``: a network's update k of several (SPEC §7), with its new
+    weights, and the values of ``example`` (or the update's first example)."""
+    pic = picture(sheet, example or 1) if update is None else \
+        update_picture(sheet, update, example)
     return dot(sheet, pic) if fmt == "dot" else mermaid(sheet, pic)

@@ -35,7 +35,8 @@ KIND_WORDS = {"preactivation": "preactivations", "activation": "activations",
               "delta": "error derivatives at the preactivations (δ)",
               "gradient": "weight gradients", "update": "updated weights",
               "slope": "activation derivatives σ′", "change": "weight changes Δw",
-              "node": "node values"}
+              "node": "node values", "velocity": "momentum velocities",
+              "moment": "Adam moments"}
 GRAPH_WORDS = {"gradient": "gradients"}  # a graph's gradients are of its inputs and nodes
 
 
@@ -172,11 +173,13 @@ def _graph_givens(sheet: Worksheet) -> list[Given]:
 
 def _network_givens(sheet: Worksheet) -> tuple[list[Given], Examples | None]:
     net = as_network(sheet.network)
-    inputs, targets, rate, params = [], [], [], []
+    inputs, targets, rate, params, training = [], [], [], [], []
     for key in sheet.givens:
         parts = keys.parse(key)
         if parts.form == "rate":
             rate.append((key, sheet.show(key)))
+        elif key in keys.CONSTANTS:  # SPEC §7: μ, λ, β1, β2, ε
+            training.append((key, sheet.show(key)))
         elif parts.form == "t":
             targets.append(key)
         elif parts.form == "value" and parts.name in net.inputs:
@@ -195,6 +198,8 @@ def _network_givens(sheet: Worksheet) -> tuple[list[Given], Examples | None]:
                    Given("targets", [(k, sheet.show(k)) for k in targets])]
     if rate:
         out.append(Given("learning rate", rate))
+    if training:
+        out.append(Given("training", training))
     return [g for g in out if g.items], examples
 
 
@@ -223,6 +228,8 @@ def _tasks(sheet: Worksheet, asked: list) -> list[Task]:
 
 def shown(key: str) -> str:
     """A given's key as a student reads it: the learning rate is η."""
+    if key in keys.CONSTANTS:  # μ() → μ: the parentheses only keep keys apart from names
+        return key.removesuffix("()")
     return "η" if key == keys.RATE else key
 
 

@@ -218,20 +218,21 @@ TRAIN: dict[str, Callable[[Result, bool], None]] = {"rich": _train_rich, "json":
 
 # -- the solved network as a diagram: draw (text, for standard output or a file) ------------
 
-def _drawing(fmt: str) -> Callable[[Worksheet, int], str]:
-    def render(sheet: Worksheet, example: int = 1) -> str:
+def _drawing(fmt: str) -> Callable[[Worksheet, int | None, int | None], str]:
+    def render(sheet: Worksheet, example: int | None = None, update: int | None = None
+               ) -> str:
         from bptutor.views import draw
 
         count = len(sheet.network.examples)
-        if not 1 <= example <= count:
+        if example is not None and not 1 <= example <= count:
             raise OptionError("--example", f"the problem has {count} example(s)")
-        return draw.render(sheet, fmt, example)
+        return draw.render(sheet, fmt, example, update)
 
     return render
 
 
-DRAW: dict[str, Callable[[Worksheet, int], str]] = {"dot": _drawing("dot"),
-                                                    "mermaid": _drawing("mermaid")}
+DRAW: dict[str, Callable[[Worksheet, int | None, int | None], str]] = {
+    "dot": _drawing("dot"), "mermaid": _drawing("mermaid")}
 
 
 # -- the exercise without its answers: show -------------------------------------------------

@@ -55,6 +55,8 @@ def print_report(console: Console, report: Report) -> None:
     out.text(report.title, "bold")
     what = f"the gradients in {report.answers}" if report.answers else "exact gradients"
     out.text(f"{what} against {_method(report)}, {step} = {report.eps:g}", "dim")
+    if report.note:  # SPEC §7: a problem of several updates checks its first
+        out.text(report.note, "dim")
     for probe in report.probes:
         name, h, E = probe.name, probe.step, report.loss_name
         rows = [(f"{E} at {name} = {probe.value:g}", _num(probe.loss_at)),
@@ -89,6 +91,7 @@ def print_report(console: Console, report: Report) -> None:
 def markdown(report: Report) -> str:
     out = [f"# Gradient check: {report.title}", "",
            f"{_method(report)}, eps = {report.eps:g}", "",
+           *([report.note, ""] if report.note else []),
            "| gradient | analytic | numeric | rel. error | verdict |",
            "|---|---:|---:|---:|---|"]
     out += [f"| `{i.key}` | {_num(i.analytic)} | {_num(i.numeric)} | {_rel(i.rel_error)} | "
@@ -104,6 +107,8 @@ def print_summary(console: Console, named: list[tuple[str, Report]]) -> None:
         worst = report.worst
         detail = (f"worst {_rel(worst.rel_error)} at {worst.key}" if worst
                   else "no gradients")
+        if report.first_update is not None:  # SPEC §7: a problem of several updates
+            detail += " (update 1)"
         rows.append([("ok", "green") if report.passed else ("FAIL", "bold red"), (name, ""),
                      (f"{len(report.items):>3} gradients", ""), (detail, "")])
     widths = [max((cells(row[i][0]) for row in rows), default=0) for i in range(4)]

@@ -108,10 +108,12 @@ def _settings_line(result: Result) -> str:
             "batch": "batch (one update per epoch)",
             "minibatch": f"mini-batch of {s.batch_size}"}[s.mode]
     parts = [mode, f"η = {result.rate:g}"]
+    if s.optimizer == "adam":
+        parts.append(f"Adam β1 = {s.beta1:g}, β2 = {s.beta2:g}, ε = {s.epsilon:g}")
     if s.momentum:
         parts.append(f"momentum μ = {s.momentum:g}")
     if s.l2:
-        parts.append(f"L2 λ = {s.l2:g}")
+        parts.append(f"L2 l2 = {s.l2:g} (E + l2·Σw²)")
     if s.shuffle:
         parts.append("shuffled")
     if result.drawn:

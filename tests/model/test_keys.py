@@ -88,13 +88,17 @@ def test_an_at_sign_without_an_example_number_is_no_suffix():
 FORM_OF_KIND = {"preactivation": {"z"}, "activation": {"value"}, "loss": {"value", "term"},
                 "error": {"d", "e"}, "delta": {"dz", "delta"}, "gradient": {"d"},
                 "update": {"new"}, "node": {"value"},
-                "slope": {"slope"}, "change": {"change"}}  # SPEC §6's kinds and keys
+                "slope": {"slope"}, "change": {"change"},  # SPEC §6's kinds and keys
+                "velocity": {"velocity"}, "moment": set(keys.MOMENTS)}  # SPEC §7's
 
 
 def bundled_sheets():
     for name in bundled_names():
         problem = load(name)
         for notation in problem.notations:
+            if getattr(problem, "training", None) and problem.training.optimizer == "adam" \
+                    and notation == "delta_rule":
+                continue  # SPEC §7: Adam needs activation or delta notation
             yield name, solve(problem, "file", notation)
 
 

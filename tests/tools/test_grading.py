@@ -1157,7 +1157,9 @@ def _left_out_sheets(tmp_path):
     sheets = []
     for name in bundled_names():
         problem = load(name)
-        sheets += [solve(problem, "file", n) for n in problem.notations]
+        sheets += [solve(problem, "file", n) for n in problem.notations
+                   if not (n == "delta_rule" and getattr(problem, "training", None)
+                           and problem.training.optimizer == "adam")]  # SPEC §7 refuses it
         sheets.append(solve(problem, None))
     path = tmp_path / "wide.yaml"
     path.write_text(_wide_net(), encoding="utf-8")

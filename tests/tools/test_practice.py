@@ -245,8 +245,10 @@ def test_a_big_network_writes_long_rows_one_per_line(tmp_path):
 
 
 def test_dull_names_what_is_wrong_with_bundled_problems():
-    # tanh-chain's x2 = 0 makes dE/du2 = 0; relu-sigmoid's output is saturated (a2 → 1.000)
-    assert generate.dull(solve(load("tanh-chain"))) == "a backward step that rounds to 0"
+    # tanh-chain's x2 = 0 makes dE/du2 = 0, which is its data's (not judged: --like keeps
+    # 0/1 data), but new(v1) = 0.8955 rounds back to v1 = 0.9; relu-sigmoid's output is
+    # saturated (a2 → 1.000)
+    assert generate.dull(solve(load("tanh-chain"))) == "an update that leaves a weight unchanged"
     assert generate.dull(solve(load("relu-sigmoid"))) == "saturated sigmoid unit"
     assert generate.dull(solve(load("delta-rule"))) is None
 
@@ -276,7 +278,10 @@ def test_like_keeps_the_structure_and_changes_the_numbers(tmp_path, name):
     copy = written(tmp_path, problem.text)
     assert structure(copy) == structure(original)
     assert numbers(copy) != numbers(original)
-    assert copy.title == f"{original.title}, new numbers (seed 21)"
+    # boolean data (XOR's truth table) is the point of the exercise: kept, new weights only
+    kept = generate.boolean_data(original)
+    assert copy.title == f"{original.title}, new {'weights' if kept else 'numbers'} (seed 21)"
+    assert (copy.examples == original.examples) == kept
     assert source_of(problem.text) == f"bptutor new --like {name} --seed 21"
 
 
@@ -483,3 +488,75 @@ def test_like_keeps_an_elu_alpha_beside_another_function(tmp_path):
     assert [a.alpha for a in copy.layers[0].activations][1] == 0.5
     assert copy.layers[1].activations[0].alpha == 1.0  # elu's default, written nowhere
     assert copy.notation == "delta" and "--notation delta" in source_of(problem.text)
+
+
+# -- SPEC §7: --like keeps boolean examples; --new-data; the training: block -------------------
+
+def test_like_xor_keeps_the_truth_table_and_draws_new_weights(tmp_path):
+    original = load("xor")
+    copy = written(tmp_path, new_problem(Options(like="xor", seed=3)).text)
+    assert copy.examples == original.examples
+    assert [layer.weights for layer in copy.layers] != [layer.weights for layer in original.layers]
+    assert copy.title == f"{original.title}, new weights (seed 3)"
+
+
+def test_new_data_draws_new_examples_and_says_so(tmp_path):
+    original = load("xor")
+    problem = new_problem(Options(like="xor", new_data=True, seed=3))
+    copy = written(tmp_path, problem.text)
+    assert len(copy.examples) == 4 and copy.examples != original.examples
+    assert len({tuple(e.targets) for e in copy.examples}) > 1  # not all one target
+    assert copy.title == f"new data for the network of {original.title} (seed 3)"
+    assert source_of(problem.text) == "bptutor new --like xor --new-data --seed 3"
+
+
+@pytest.mark.parametrize("options, plan", [
+    (dict(mode="online"), dict(mode="online")),
+    (dict(mode="online", epochs=2, momentum=0.9), dict(mode="online", epochs=2, momentum=0.9)),
+    (dict(batch_size=2, l2=0.01), dict(mode="minibatch", batch_size=2, l2=0.01)),
+    (dict(optimizer="adam"), dict(optimizer="adam")),
+])
+def test_training_options_write_a_training_block(tmp_path, options, plan):
+    from bptutor.model.network import TrainingPlan
+
+    problem = new_problem(Options(like="xor", seed=2, **options))
+    copy = written(tmp_path, problem.text)
+    assert copy.training == TrainingPlan(**plan)
+    assert copy.examples == load("xor").examples
+    # the source repeats the file byte for byte
+    words = shlex.split(source_of(problem.text))[2:]
+    again = subprocess.run([sys.executable, "-m", "bptutor", "new", *words], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    assert again == problem.text
+
+
+def test_a_fresh_problem_with_several_examples_and_updates_solves(tmp_path):
+    problem = new_problem(Options(examples=3, mode="online", epochs=2, seed=5))
+    copy = written(tmp_path, problem.text)
+    assert len(copy.examples) == 3 and copy.training is not None
+    keys = [step.key for step in solve(copy).steps]
+    assert "E@3#6" in keys  # epoch 2's third update works on example 3
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--new-data"], "--new-data goes with --like"),
+    (["--epochs", "0"], "--epochs 0"),
+    (["--mode", "minibatch"], "needs --batch-size"),
+    (["--optimizer", "adam", "--momentum", "0.9"], "Adam has its own moments"),
+    (["--optimizer", "adam", "--notation", "delta_rule"], "needs --notation activation"),
+    (["--like", "xor", "--examples", "2"], "add --new-data"),
+    (["--momentum", "1"], "[0, 1)"),
+])
+def test_training_option_errors(run, args, words):
+    result = run("new", *args, "--seed", "1")
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_sheet_past_the_step_cap_is_said_at_once(run):
+    # no redraw can shrink it: the cap's own message, not "no lively problem in 400 draws"
+    result = run("new", "--shape", "12-12-12-12-12-12", "--examples", "8", "--mode", "online",
+                 "--epochs", "10", "--seed", "1")
+    assert result.exit_code == 2
+    assert "asks for 139,280 steps over 80 updates" in result.stderr
+    assert "fewer --epochs or --examples" in result.stderr

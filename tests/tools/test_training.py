@@ -84,7 +84,7 @@ NETWORKS = [name for name in bundled_names() if isinstance(load(name), Network)]
 
 @pytest.mark.parametrize("name", NETWORKS)
 def test_one_batch_step_is_the_worksheets_update(name):
-    net = load(name)
+    net = replace(load(name), training=None)  # SPEC §7's several updates: test_training_sheets
     rate = net.learning_rate or 0.1
     want = worksheet_step(net, rate)
     got = values(train(net, Settings(epochs=1, mode="batch", learning_rate=rate)).network)
@@ -279,12 +279,13 @@ def test_momentum_by_hand():
 
 
 def test_l2_decays_weights_not_biases_by_hand():
-    # with b = 1: E = ½(w + b)², dE/dw = dE/db = 2; λ = 0.5 adds λ·w = 0.5 to the weight only
+    # with b = 1: E = ½(w + b)², dE/dw = dE/db = 2; l2 = 0.5 adds l2·w² to E (SPEC §7), so
+    # 2·l2·w = 1 to the weight's gradient only
     net = network(LINE.replace("weights: [[1]]", "weights: [[1]]\n      bias: 1"))
     result = train(net, Settings(epochs=1, learning_rate=0.1, l2=0.5))
-    assert result.params[0] == pytest.approx(1 - 0.1 * 2.5, abs=1e-15)  # 0.75
+    assert result.params[0] == pytest.approx(1 - 0.1 * 3, abs=1e-15)  # 0.7
     assert result.params[1] == pytest.approx(1 - 0.1 * 2, abs=1e-15)  # 0.8
-    assert result.penalty == pytest.approx(0.25 * 0.75**2)
+    assert result.penalty == pytest.approx(0.5 * 0.7**2)
     fixed = replace(net, update_biases=False)
     assert train(fixed, Settings(epochs=3, learning_rate=0.1)).params[1] == 1.0
 
@@ -532,3 +533,118 @@ def test_mazur_shared_biases_one_update_is_the_published_one():
         assert got[name] == pytest.approx(value, abs=5e-9), name
     assert round(result.losses[0], 9) == 0.298371109
     assert result.losses[1] == pytest.approx(0.291027924, abs=2e-7)
+
+
+# -- SPEC §7: Adam, L2 as l2·Σw², the file's training: block, train_updates ----------------------
+
+def test_adam_by_hand():
+    # E = ½w², g = w, η = 0.1, from w = 1. k = 1: m = 0.1·1, v = 0.001·1, m̂ = 1, v̂ = 1,
+    # w = 1 − 0.1/(1 + ε). k = 2: g = w1, m = 0.9·0.1 + 0.1·g, v = 0.999·0.001 + 0.001·g²,
+    # m̂ = m/(1 − 0.81), v̂ = v/(1 − 0.998001)
+    net = network(LINE)
+    adam = Settings(epochs=1, learning_rate=0.1, optimizer="adam")
+    w1 = 1 - 0.1 * 1 / (1 + 1e-8)
+    assert train(net, adam).params[0] == pytest.approx(w1, abs=1e-15)
+    m, v = 0.09 + 0.1 * w1, 0.000999 + 0.001 * w1**2
+    w2 = w1 - 0.1 * (m / 0.19) / (math.sqrt(v / 0.001999) + 1e-8)
+    assert w2 == pytest.approx(0.8004122, abs=1e-7)
+    assert train(net, replace(adam, epochs=2)).params[0] == pytest.approx(w2, abs=1e-14)
+
+
+SHARED = """\
+bptutor: 1
+loss: squared_error
+network:
+  inputs: [x1, x2]
+  layers:
+    - neurons: [h1, h2]
+      activation: tanh
+      weights: [[0.3, -0.2], [0.5, 0.3]]
+      weight_names: [[u, v], [w, u]]
+      bias: [0.1, -0.1]
+    - neurons: [y]
+      activation: sigmoid
+      weights: [[0.7, -0.4]]
+examples:
+  - {input: [1, 0.5], target: [1]}
+  - {input: [-0.5, 1], target: [0]}
+learning_rate: 0.2
+"""
+
+
+def test_l2_update_descends_the_penalised_loss_by_finite_differences():
+    # one batch update descends E + l2·Σw² with a shared weight (u) counted once, biases
+    # not at all: compared with central differences of that objective
+    from bptutor.model.network import TrainingPlan
+    from bptutor.tools.numeric import NetworkLoss
+
+    net = network(SHARED.replace("0.3, -0.2], [0.5, 0.3", "0.3, -0.2], [0.5, 0.3"))
+    loss = NetworkLoss(net)
+    penalised = [not name.startswith("b") for name in loss.names]
+
+    def objective(p: np.ndarray) -> float:
+        return float(loss.losses(p).sum() + 0.05 * sum(x * x for x, w in zip(p, penalised) if w))
+
+    base, eps = loss.base.copy(), 1e-6
+    numeric = np.array([(objective(base + eps * e) - objective(base - eps * e)) / (2 * eps)
+                        for e in np.eye(len(base))])
+    got = training.train_updates(net, TrainingPlan(l2=0.05), 1)
+    assert list(got) == loss.names and loss.names.count("u") == 1
+    assert np.allclose(list(got.values()), base - 0.2 * numeric, atol=1e-9)
+
+
+@pytest.mark.parametrize("plan", [
+    dict(mode="online", epochs=3), dict(mode="minibatch", batch_size=3, epochs=2),
+    dict(mode="online", momentum=0.9, l2=0.01), dict(mode="batch", optimizer="adam", epochs=3),
+])
+def test_train_updates_is_train_for_the_same_updates(plan):
+    from bptutor.model.network import TrainingPlan
+
+    net = load("xor")
+    plan_ = TrainingPlan(**plan)
+    updates = len(plan_.batches(len(net.examples)))
+    got = training.train_updates(net, plan_, updates)
+    result = train(net, training.checked_settings(plan=plan_))
+    assert list(got.values()) == result.params.tolist()
+    # an update count inside the plan stops there: the first update alone is one step
+    first = training.train_updates(net, plan_, 1)
+    assert first != got
+
+
+def test_the_files_training_block_gives_the_defaults_and_options_override():
+    from bptutor.errors import OptionError
+    from bptutor.model.network import TrainingPlan
+
+    plan = TrainingPlan(mode="minibatch", batch_size=2, epochs=3, momentum=0.5, l2=0.1)
+    s = training.checked_settings(plan=plan)
+    assert (s.mode, s.batch_size, s.epochs, s.momentum, s.l2) == ("minibatch", 2, 3, 0.5, 0.1)
+    s = training.checked_settings(epochs=9, mode="online", momentum=0.0, plan=plan)
+    assert (s.mode, s.batch_size, s.epochs, s.momentum, s.l2) == ("online", None, 9, 0.0, 0.1)
+    s = training.checked_settings(optimizer="adam", plan=plan)  # the file's μ is sgd's
+    assert (s.optimizer, s.momentum) == ("adam", 0.0)
+    assert training.checked_settings().epochs == training.DEFAULT_EPOCHS  # no block
+    assert training.checked_settings(plan=TrainingPlan()).epochs == 1
+    for option, kwargs in {"--momentum": dict(optimizer="adam", momentum=0.9),
+                           "--beta1": dict(beta1=1.0), "--beta2": dict(beta2=-0.1),
+                           "--epsilon": dict(epsilon=0.0), "--optimizer": dict(optimizer="sgdx")
+                           }.items():
+        with pytest.raises(OptionError) as caught:
+            training.checked_settings(**kwargs)  # type: ignore[arg-type]
+        assert caught.value.option == option
+
+
+def test_train_reads_the_training_block_and_saves_it(run, tmp_path):
+    path = tmp_path / "line.yaml"
+    path.write_text(LINE + "learning_rate: 0.1\ntraining:\n  optimizer: adam\n  epochs: 2\n")
+    doc = json.loads(run("train", path, "--format", "json").stdout)
+    assert (doc["optimizer"], doc["epochs"], doc["beta2"]) == ("adam", 2, 0.999)
+    assert doc["weights"]["W1[1,1]"] == pytest.approx(0.8004122, abs=1e-7)  # as by hand
+    out = run("train", path, "--optimizer", "sgd", "--momentum", "0.9", "--epochs", "3",
+              "--save", tmp_path / "saved.yaml")
+    assert out.exit_code == 0, out.stderr
+    saved = load(str(tmp_path / "saved.yaml"))
+    assert saved.training is not None
+    assert (saved.training.optimizer, saved.training.momentum, saved.training.epochs) == (
+        "sgd", 0.9, 2)  # the rule of the run; the file's own epochs (a sheet to solve)
+    assert "--momentum 0.9" in (saved.source or "")
+    assert run("train", path, "--momentum", "0.5").exit_code == 2  # Adam has no momentum
