@@ -14,6 +14,32 @@ from bptutor.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
 
+# XOR's four examples on a 2-2-1 sigmoid net at 2 decimals: the SPEC §7 tests add a
+# `training:` block to it
+XOR_SHEET = """bptutor: 1
+title: xor
+round: 2
+loss: half_squared_error
+network:
+  inputs: [x1, x2]
+  layers:
+    - neurons: [h1, h2]
+      activation: sigmoid
+      weights: [[0.5, -0.4], [0.3, 0.8]]
+      weight_names: [[w1, w2], [w3, w4]]
+      bias: [0.1, -0.2]
+    - neurons: [y]
+      activation: sigmoid
+      weights: [[0.7, -0.6]]
+      weight_names: [[w5, w6]]
+examples:
+  - {input: [0, 0], target: [0]}
+  - {input: [0, 1], target: [1]}
+  - {input: [1, 0], target: [1]}
+  - {input: [1, 1], target: [0]}
+learning_rate: 0.5
+"""
+
 
 @pytest.fixture
 def run():

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import pytest
+from conftest import XOR_SHEET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -429,29 +430,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-XOR = """bptutor: 1
-title: xor
-round: 2
-loss: half_squared_error
-network:
-  inputs: [x1, x2]
-  layers:
-    - neurons: [h1, h2]
-      activation: sigmoid
-      weights: [[0.5, -0.4], [0.3, 0.8]]
-      weight_names: [[w1, w2], [w3, w4]]
-      bias: [0.1, -0.2]
-    - neurons: [y]
-      activation: sigmoid
-      weights: [[0.7, -0.6]]
-      weight_names: [[w5, w6]]
-examples:
-  - {input: [0, 0], target: [0]}
-  - {input: [0, 1], target: [1]}
-  - {input: [1, 0], target: [1]}
-  - {input: [1, 1], target: [0]}
-learning_rate: 0.5
-"""
+XOR = XOR_SHEET
 
 
 @pytest.mark.parametrize("notation", ["activation", "delta", "delta_rule"])
