@@ -185,6 +185,7 @@ def test_list_names_every_bundled_problem_with_its_title(run):
     assert rich.exit_code == 0
     for name in bundled_names():
         assert re.search(rf"^{re.escape(name)} ", rich.stdout, re.M), name
+    assert not [line for line in rich.stdout.splitlines() if line.endswith(" ")]  # piped
 
 
 def test_every_command_help_has_an_example(run):

@@ -29,6 +29,8 @@ def print_catalogue(console: Console, rows: list[Row]) -> None:
     for name, title, source in rows:
         table.add_row(name, Group(Text(title), Text(source, style="dim", no_wrap=True,
                                                     overflow="ellipsis")))
-    console.print(table)
+    from bptutor.views.terminal import Trimmed
+
+    console.print(Trimmed(table))  # no trailing spaces when piped
     print("Run one by name: bptutor solve NAME · full sources: bptutor list -f json",
           file=sys.stderr)
