@@ -54,11 +54,14 @@ class Reveal:
     the diagram keeps its width as the marks move."""
 
     def __init__(self, sheet: Worksheet, known: Collection[str] | None = None,
-                 highlight: Collection[str] | None = None, example: int = 1):
+                 highlight: Collection[str] | None = None, example: int = 1,
+                 update: int | None = None):
         self.sheet, self.known = sheet, None if known is None else set(known)
         self.example = example if len(sheet.network.examples) > 1 else None
-        # SPEC §7: a sheet of several updates shows the first that works on the example
-        self.update = next((s.update for s in sheet.steps if s.example == self.example), None)
+        # SPEC §7: a sheet of several updates shows the update asked for, else the first
+        # that works on the example
+        self.update = update or next((s.update for s in sheet.steps
+                                      if s.example == self.example), None)
         self.marks = highlight is not None
         self.marked = set()
         for key in highlight or ():  # a key marks the place of its name: dE/dq marks q
@@ -67,9 +70,18 @@ class Reveal:
                 self.marked.add(parts.name)
 
     def at(self, name: str) -> str:
-        """The key of ``name``'s value in the example shown."""
+        """The key of ``name``'s value in the example shown; a weight's in update k > 1 is
+        the one update k − 1 made (SPEC §7: each update starts from the weights before it)."""
         own = keys.at(name, self.example)
-        return own if own in self.sheet.givens else keys.numbered(own, self.update)
+        if own in self.sheet.givens:  # an input of this example (or of the one example)
+            return own
+        if name not in self.sheet.givens:  # a neuron's value in this update
+            return keys.numbered(own, self.update)
+        if self.update and self.update > 1:  # a weight or bias, shared by the examples
+            before = keys.numbered(keys.update(name), self.update - 1)
+            if before in self.sheet.values:
+                return before
+        return name
 
     def shows(self, key: str) -> bool:
         return self.known is None or key in self.known or key in self.sheet.givens
@@ -139,7 +151,7 @@ def columns(reveal: Reveal, compact: bool) -> list[Column]:
     for index, layer in enumerate(net.layers):
         biases: list[str | None] = (list(layer.bias_names) if layer.bias_names
                                     else [None] * len(layer.neurons))
-        edges = [reveal.mark(_edge(a, w, reveal.value(w), n, not compact), w)
+        edges = [reveal.mark(_edge(a, w, reveal.value(reveal.at(w)), n, not compact), w)
                  for n, names, b in zip(layer.neurons, layer.weight_names, biases)
                  for a, w in [*zip(prev, names), *([(_offset(layer), b)] if b else [])]]
         cols.append(Column(_layer_title(sheet, index, compact),
@@ -201,9 +213,10 @@ class NetworkDiagram:
     column. ``example``: in a batch, whose neuron values are drawn."""
 
     def __init__(self, sheet: Worksheet, known: Collection[str] | None = None,
-                 highlight: Collection[str] | None = None, example: int = 1):
+                 highlight: Collection[str] | None = None, example: int = 1,
+                 update: int | None = None):
         self.sheet = sheet
-        self.reveal = Reveal(sheet, known, highlight, example)
+        self.reveal = Reveal(sheet, known, highlight, example, update)
 
     def lines(self, max_width: int) -> list[Text]:
         draw = {"network": self.network_lines, "graph": self.graph_lines}

@@ -205,8 +205,9 @@ class Diagram:
     def __init__(self, session: TutorSession):
         focus = session.focus
         example = focus.example if focus and focus.example else 1
+        update = focus.update if focus else None  # SPEC §7: the weights this update starts from
         self.drawing = NetworkDiagram(session.sheet, session.revealed_keys(), session.reads(),
-                                      example)
+                                      example, update)
         self._drawn: dict[int, list[Text]] = {}  # by width: measured, scrolled to and drawn
 
     def drawn(self, max_width: int) -> list[Text]:

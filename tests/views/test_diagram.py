@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bptutor.files.problems import bundled_names, load
 from bptutor.sheet.worksheet import solve
-from bptutor.views.diagram import MARK, NetworkDiagram
+from bptutor.views.diagram import MARK, NetworkDiagram, Reveal
 
 SENTINEL = 987654.25  # no exercise has it: where it shows, a computed value leaked
 
@@ -88,3 +88,18 @@ def test_batch_draws_the_example_asked():
     fourth = text(NetworkDiagram(sheet, example=4))
     assert "x1  1" in fourth and "x2  1" in fourth and "example 4 of 4" in fourth
     assert f"y  {sheet.show('y@4')}" in fourth
+
+
+def test_a_later_update_draws_the_weights_it_starts_from():
+    """SPEC §7: update k works on the weights update k − 1 made, and its diagram says so."""
+    sheet = solve(load("xor-online-epoch"))
+    first = next(i for i, s in enumerate(sheet.steps) if s.update == 2)
+    known = {s.key for s in sheet.steps[:first]}
+    later = Reveal(sheet, known, (), example=2, update=2)
+    for name in ("W1[1,1]", "W2[1,1]", "b2[1]"):
+        before = f"new({name})#1"
+        assert later.at(name) == before
+        assert later.value(later.at(name)) == sheet.show(before)
+    assert sheet.values["new(W2[1,1])#1"] != sheet.givens["W2[1,1]"]  # it did move
+    assert Reveal(sheet, known, (), example=1, update=1).at("W2[1,1]") == "W2[1,1]"
+    assert later.at("h1") == "h1@2#2" and later.at("x1") == "x1@2"
