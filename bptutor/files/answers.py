@@ -149,10 +149,27 @@ def _answer(key: str, node: Node, written: str, key_mark: Mark) -> Answer:
         return Answer(key, "(a list or mapping)", None, None, node.mark, written, None, key_mark)
     if (node.value is None and not node.quoted) or not node.text.strip():
         return Answer(key, None, None, None, node.mark, written, None, key_mark)
-    number = read_number(node.text)
-    value, decimals = number if number else (None, None)
-    return Answer(key, node.text, value, decimals, node.mark, written,
-                  significant_figures(node.text) if number else None, key_mark)
+    value, decimals, significant = _read(node.text)
+    return Answer(key, node.text, value, decimals, node.mark, written, significant, key_mark)
+
+
+_READ: dict[str, tuple[float | None, int | None, int | None]] = {}  # text -> what _read gives
+_READ_KEPT, _READ_LENGTH = 100_000, 40  # numbers kept read, of at most 40 characters: a
+# class writes the same ones again and again
+
+
+def _read(text: str) -> tuple[float | None, int | None, int | None]:
+    """A number as written: its value, decimals and significant figures (None, None, None
+    if unreadable)."""
+    found = _READ.get(text)
+    if found is None:
+        number = read_number(text)
+        found = (*number, significant_figures(text)) if number else (None, None, None)
+        if len(text) <= _READ_LENGTH:  # a long text is no number a class repeats
+            if len(_READ) > _READ_KEPT:
+                _READ.clear()
+            _READ[text] = found
+    return found
 
 
 def _problem_path(node: Scalar, answers_path: Path) -> str:

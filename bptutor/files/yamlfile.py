@@ -101,6 +101,8 @@ class _Reader:
         return BptutorError(self.path, _mark(event), message, hint)
 
     def node(self, event: yaml.Event) -> Node:
+        if type(event) is yaml.ScalarEvent and event.anchor is None and event.tag is None:
+            return self.scalar(event)  # the common case, checked as below in short
         if isinstance(event, yaml.AliasEvent):
             raise self.fail(event, "aliases (*name) are not allowed", "write the value out again")
         if getattr(event, "anchor", None) is not None:
@@ -112,13 +114,7 @@ class _Reader:
             raise self.fail(event, f"tags such as {clip(tag, 80)!r} are not allowed",
                             "remove the tag; plain numbers, names and lists are enough")
         if isinstance(event, yaml.ScalarEvent):
-            quoted = event.style is not None and event.style != ""
-            value = _resolve(event.value, quoted)
-            if self.finite and isinstance(value, float) and not math.isfinite(value):
-                if _NON_FINITE.fullmatch(event.value):
-                    raise self.fail(event, f"{event.value} is not a finite number")
-                raise self.fail(event, f"{clip(event.value)} is too large to compute with")
-            return Scalar(value, event.value, _mark(event), quoted)
+            return self.scalar(event)
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if self.depth >= MAX_DEPTH:
                 raise self.fail(event, f"lists and mappings are nested more than {MAX_DEPTH} "
@@ -129,6 +125,15 @@ class _Reader:
             finally:
                 self.depth -= 1
         raise self.fail(event, "unexpected YAML structure")
+
+    def scalar(self, event: yaml.ScalarEvent) -> Scalar:
+        quoted = event.style is not None and event.style != ""
+        value = _resolve(event.value, quoted)
+        if self.finite and isinstance(value, float) and not math.isfinite(value):
+            if _NON_FINITE.fullmatch(event.value):
+                raise self.fail(event, f"{event.value} is not a finite number")
+            raise self.fail(event, f"{clip(event.value)} is too large to compute with")
+        return Scalar(value, event.value, _mark(event), quoted)
 
     def collection(self, event: yaml.Event) -> Node:
         if isinstance(event, yaml.SequenceStartEvent):

@@ -422,6 +422,7 @@ class Grader:
         # slips on the same numbers, and the sheet's own inputs come up in every file
         self._mistaken: dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]] = {}
         self._units: dict[str, float] = {}
+        self._recomputed: dict[tuple[str, tuple[float, ...]], float | None] = {}
 
     @property
     def other(self) -> Worksheet:
@@ -474,12 +475,15 @@ class Grader:
         chosen = {s.key for s in self.check_only(sheet, only)}
         own = dict(sheet.values)  # the reference, overlaid with the student's numbers
         root: dict[str, str] = {}  # key -> the earlier key whose error it carries
+        off: set[str] = set()  # keys whose number in ``own`` is not close to the sheet's
         for step in sheet.steps:
             answer = answers.answers.get(step.key)
             if answer is not None and answer.value is not None:
-                item = self.judge(step, answer.value, own, root)
+                item = self.judge(step, answer.value, own, root, off)
                 item.written = answer.text
                 own[step.key] = answer.value
+                if not self.close(answer.value, sheet.values[step.key], self.unit(step.key)):
+                    off.add(step.key)
                 self.precision_hint(item, answer)
             else:
                 item = Item(step.key, None, sheet.values[step.key], sheet.exact[step.key],
@@ -529,14 +533,23 @@ class Grader:
                               + (" (it gives no learning_rate)" if only == "update" else ""))
         return steps
 
-    def judge(self, step: Step, given: float, own: dict, root: dict) -> Item:
+    def judge(self, step: Step, given: float, own: dict, root: dict,
+              off: set[str] | None = None) -> Item:
+        """One answer's verdict. ``off``, where given, holds every key whose number in
+        ``own`` is not close to the sheet's (``grade`` keeps it as it goes): the inputs that
+        differ are then read from it, not measured again."""
         key, sheet = step.key, self.sheet
         ref, exact, unit = sheet.values[key], sheet.exact[key], self.unit(key)
         item = Item(key, given, ref, exact, "correct", step=step)
         # inputs where the student's own numbers differ from the reference, and the key
         # where an error they carry began (an accepted input passes an error on, not blame)
-        differing = [k for k in step.inputs if k in sheet.values and not self.close(
-            own[k], sheet.values[k], self.unit(k))]
+        if off is None:
+            differing = [k for k in step.inputs if k in sheet.values and not self.close(
+                own[k], sheet.values[k], self.unit(k))]
+        elif off.isdisjoint(step.inputs):
+            differing = []
+        else:
+            differing = [k for k in step.inputs if k in off]
         carried = next((root[k] for k in differing if k in root), None)
         if carried:
             root[key] = carried
@@ -603,7 +616,20 @@ class Grader:
 
     def recompute(self, step: Step, own: dict) -> float | None:
         """The step from the student's own numbers; None where they leave it undefined
-        (the log of a negative y, a division by 0, an overflow)."""
+        (the log of a negative y, a division by 0, an overflow). Kept per step and input
+        numbers: a class's slips meet the same inputs again and again."""
+        inputs = tuple(own[k] for k in step.inputs)
+        if 0 in inputs:  # 0.0 and -0.0 would share a key, though they may not compute alike
+            return self._recompute(step, own)
+        key = (step.key, inputs)
+        if key in self._recomputed:
+            return self._recomputed[key]
+        if len(self._recomputed) > _MISTAKEN_CACHE:  # a bound, for a hostile class set
+            self._recomputed.clear()
+        found = self._recomputed[key] = self._recompute(step, own)
+        return found
+
+    def _recompute(self, step: Step, own: dict) -> float | None:
         try:
             value = step.compute(own, self.sheet.rounding)
         except (ArithmeticError, ValueError):

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -23,7 +24,20 @@ from bptutor.model.rounding import show_given
 from bptutor.tools.grading import DIAGNOSES, MISMATCH, Item, Report
 from bptutor.tools.marking import Marked, Unmarked
 from bptutor.views.json_view import indented
-from bptutor.views.terminal import Column, Lines, Span, Spans, TextTable, printable, printable_error
+from bptutor.views.terminal import (
+    Cell,
+    Column,
+    Lines,
+    Spans,
+    TextTable,
+    measured,
+    printable,
+    printable_error,
+)
+
+if TYPE_CHECKING:
+    from bptutor.sheet.ops import Step
+    from bptutor.sheet.worksheet import Worksheet
 
 VERDICT_STYLE = {
     "correct": ("✓", "green"),
@@ -70,38 +84,85 @@ def report_table(report: Report, reveal: str = "answer") -> TextTable:
     if reveal != "verdict":
         columns.append(Column("why", fold=True, formula=True))
     table = TextTable(columns)
-    show = sheet.show_value
+    texts = _sheet_texts(sheet)
     unknown = 0
     for item in report.items:
         if item.verdict == "unknown":
             unknown += 1
             if unknown > MAX_UNKNOWN_ROWS:
                 continue
-        symbol, colour = VERDICT_STYLE[item.verdict]
-        row: list[str | Span] = [printable(item.key), _given(item)]
+        row = [texts.key(item.key), measured(_given(item))]
         if reveal == "answer":
-            row.append("" if item.expected is None else show(item.key, item.expected))
-        row.append((f"{symbol} {item.verdict.replace('_', '-')}", colour))
+            row.append(_NOTHING if item.expected is None
+                       else texts.expected(item.key, item.expected))
+        row.append(_VERDICT_CELL[item.verdict])
         if reveal != "verdict":
-            why = printable(item.message)
-            if reveal == "answer":
-                why += ("\n" if why else "") + worked(report, item)
-            row.append((why.strip("\n"),
-                        "dim" if item.verdict in ("correct", "missing") else ""))
-        table.add_row(*row)
+            why = printable(item.message) if item.message else ""
+            if reveal == "answer" and item.verdict in ("wrong", "invalid") and item.step:
+                why += ("\n" if why else "") + texts.worked(item.key, item.step)
+            row.append(measured((why.strip("\n"),
+                                 "dim" if item.verdict in ("correct", "missing") else "")))
+        table.add_cells(row)
     if unknown > MAX_UNKNOWN_ROWS:
         table.add_row((f"… {unknown - MAX_UNKNOWN_ROWS:,} more unknown keys", "magenta"))
     return table
+
+
+_VERDICT_CELL = {verdict: measured((f"{symbol} {verdict.replace('_', '-')}", colour))
+                 for verdict, (symbol, colour) in VERDICT_STYLE.items()}
+_NOTHING = measured("")
+
+
+class _SheetTexts:
+    """A sheet's per-step text, the same in every file marked against it (a class's
+    reports show each key, expected value and worked step a thousand times): made once."""
+
+    def __init__(self, sheet: Worksheet):
+        self.sheet = sheet
+        self._keys: dict[str, Cell] = {}
+        self._expected: dict[tuple[str, float], Cell] = {}
+        self._worked: dict[str, str] = {}
+
+    def key(self, key: str) -> Cell:
+        shown = self._keys.get(key)
+        if shown is None:
+            shown = self._keys[key] = measured(printable(key))
+        return shown
+
+    def expected(self, key: str, value: float) -> Cell:
+        if value == 0:  # 0.0 and -0.0 would share a key, though they may show apart
+            return measured(self.sheet.show_value(key, value))
+        shown = self._expected.get((key, value))
+        if shown is None:
+            shown = self._expected[(key, value)] = measured(self.sheet.show_value(key, value))
+        return shown
+
+    def worked(self, key: str, step: Step) -> str:
+        shown = self._worked.get(key)
+        if shown is None:
+            shown = self._worked[key] = _worked(self.sheet, key, step)
+        return shown
+
+
+_LAST_SHEET: list[_SheetTexts] = []  # the last sheet's texts (held, so its id is not reused)
+
+
+def _sheet_texts(sheet: Worksheet) -> _SheetTexts:
+    if not _LAST_SHEET or _LAST_SHEET[0].sheet is not sheet:
+        _LAST_SHEET[:] = [_SheetTexts(sheet)]
+    return _LAST_SHEET[0]
 
 
 def worked(report: Report, item: Item) -> str:
     """The step worked with the sheet's numbers, for a wrong or unreadable answer."""
     if item.verdict not in ("wrong", "invalid") or item.step is None:
         return ""
-    sheet = report.sheet
-    shown = sheet.show_value(item.key, sheet.values[item.key])
-    return printable(f"{item.key} = {item.step.formula} = {sheet.substituted(item.step)} = "
-                     f"{shown}")
+    return _worked(report.sheet, item.key, item.step)
+
+
+def _worked(sheet: Worksheet, key: str, step: Step) -> str:
+    shown = sheet.show_value(key, sheet.values[key])
+    return printable(f"{key} = {step.formula} = {sheet.substituted(step)} = {shown}")
 
 
 def print_report(console: Console, report: Report, reveal: str = "answer") -> None:

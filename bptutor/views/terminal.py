@@ -590,6 +590,17 @@ class Column:
 
 
 Cell = tuple[str, str, int]  # text, style, width in columns (of its widest line)
+_FITTED: dict[tuple[Cell, int, bool, bool, bool], list[Cell]] = {}  # TextTable._fit's
+_FITTED_KEPT, _FITTED_LENGTH = 4096, 2000  # cells kept fitted, of at most 2,000 characters
+_LINES: dict[tuple, Spans] = {}  # TextTable._kept_line's: a row's line at a layout
+
+
+def measured(cell: str | Span) -> Cell:
+    """A table cell with its width in columns (of its widest line)."""
+    text, style = (cell, "") if isinstance(cell, str) else cell
+    if "\n" in text:
+        return text, style, max(cells(line) for line in text.split("\n"))
+    return text, style, len(text) if text.isascii() else cells(text)
 
 
 class TextTable:
@@ -607,19 +618,18 @@ class TextTable:
         self._natural = [cells(c.header) for c in columns]
 
     def add_row(self, *row: str | Span) -> None:
+        self.add_cells([measured(cell) for cell in row])
+
+    def add_cells(self, row: list[Cell]) -> None:
+        """A row of cells already measured (``measured``): a class's reports measure the
+        text that every file shows alike once."""
         natural = self._natural
-        cells_: list[Cell] = []
-        for index, cell in enumerate(row):
-            text, style = (cell, "") if isinstance(cell, str) else cell
-            if "\n" in text:
-                width = max(cells(line) for line in text.split("\n"))
-            else:
-                width = len(text) if text.isascii() else cells(text)
+        for index, (_, _, width) in enumerate(row):
             if width > natural[index]:
                 natural[index] = width
-            cells_.append((text, style, width))
-        cells_ += [("", "", 0)] * (len(self.columns) - len(row))
-        self.rows.append(cells_)
+        if len(row) < len(self.columns):
+            row = row + [("", "", 0)] * (len(self.columns) - len(row))
+        self.rows.append(row)
 
     def _padding(self, index: int) -> tuple[int, int]:
         last = len(self.columns) - 1
@@ -650,9 +660,10 @@ class TextTable:
         broken = [i for i in range(len(self.columns))
                   if any("\n" in row[i][0] for row in self.rows)]
         check = sorted(set(narrowed + broken))
+        layout = (tuple(room), tuple(pads), vertical, tuple(right))
         for row in self.rows:
             if all(row[i][2] <= room[i] and "\n" not in row[i][0] for i in check):
-                yield self._line(row, room, pads, vertical, right)
+                yield self._kept_line(row, layout)
                 continue
             fitted = [self._fit(index, cell, room[index]) for index, cell in enumerate(row)]
             for number in range(max(len(lines) for lines in fitted)):
@@ -669,11 +680,25 @@ class TextTable:
             yield Segment("\n")
 
     def _fit(self, index: int, cell: Cell, width: int) -> list[Cell]:
-        """A cell's lines at ``width`` columns: wrapped, folded or cut."""
+        """A cell's lines at ``width`` columns: wrapped, folded or cut (kept: a class's
+        reports wrap the same worked steps at the same width again and again)."""
         column = self.columns[index]
         text, style, natural = cell
         if natural <= width and "\n" not in text:
             return [cell]
+        if len(text) > _FITTED_LENGTH:
+            return self._fitted(column, cell, width)
+        key = (cell, width, column.wrap, column.fold, column.formula)
+        found = _FITTED.get(key)
+        if found is None:
+            if len(_FITTED) > _FITTED_KEPT:
+                _FITTED.clear()
+            found = _FITTED[key] = self._fitted(column, cell, width)
+        return found
+
+    @staticmethod
+    def _fitted(column: Column, cell: Cell, width: int) -> list[Cell]:
+        text, style, _ = cell
         out: list[Cell] = []
         for paragraph in text.split("\n"):
             ranges = (wrap_ranges(paragraph, width, column.formula, column.fold)
@@ -692,6 +717,19 @@ class TextTable:
                     cut_text += "".join(t for t, _ in rest)
                     out.append((cut_text, style, cells(cut_text)))
         return out or [("", "", 0)]
+
+    def _kept_line(self, row: list[Cell], layout: tuple) -> Spans:
+        """``_line`` of a row that fits, kept: a class's reports repeat most rows."""
+        key = (tuple(row), layout)
+        found = _LINES.get(key)
+        if found is None:
+            room, pads, vertical, right = layout
+            found = self._line(row, list(room), list(pads), vertical, list(right))
+            if sum(len(text) for text, _, _ in row) <= _FITTED_LENGTH:
+                if len(_LINES) > _FITTED_KEPT:
+                    _LINES.clear()
+                _LINES[key] = found
+        return list(found)
 
     def _line(self, row: list[Cell], room: list[int], pads: list[tuple[int, int]],
               vertical: str, right: list[bool]) -> Spans:

@@ -1320,3 +1320,78 @@ def test_an_exact_zero_answered_zero_is_correct(tmp_path):
     graded = items(grade(sheet, write_answers(tmp_path / "z.yaml", problem,
                                               {"z(y)": "0", "y": "0", "E": "0"})))
     assert {graded[k].verdict for k in ("z(y)", "y", "E")} == {"correct"}
+
+
+# -- the grader's shortcuts change no verdict ----------------------------------------------------
+
+class _MeasuredEveryTime(Grader):
+    """The grader without its shortcuts: every input of every step measured against the
+    sheet's again (no ``off`` set), every recomputation done afresh (no cache)."""
+
+    def judge(self, step, given, own, root, off=None):
+        return super().judge(step, given, own, root)
+
+    def recompute(self, step, own):
+        return self._recompute(step, own)
+
+
+def _class_of_slips(sheet, rng: random.Random) -> dict[str, str | None]:
+    """One student's answers: mostly right, with the slips a class makes: signs, digits off,
+    missing answers, zeros of either sign, and steps worked right from their own wrong
+    numbers (follow-through), so later steps meet inputs that differ from the sheet's."""
+    own = dict(sheet.values)
+    written: dict[str, str | None] = {}
+    unit = Grader(sheet).unit
+    for step in sheet.steps:
+        ref = sheet.values[step.key]
+        roll = rng.random()
+        if roll < 0.05:
+            written[step.key] = None
+            continue
+        if roll < 0.12:
+            value = -ref
+        elif roll < 0.22:
+            value = ref + rng.choice((-30, -2, -1, 1, 2, 5, 30)) * unit(step.key)
+        elif roll < 0.25:
+            value = rng.choice((0.0, -0.0))
+        elif roll < 0.45:
+            try:
+                value = step.compute(own, sheet.rounding)
+            except (ArithmeticError, ValueError):
+                value = ref
+        else:
+            value = ref
+        if not math.isfinite(value):
+            value = ref
+        text = repr(value) if sheet.rounding.digits is None else sheet.rounding.show(value)
+        if value == 0 and math.copysign(1, value) < 0:
+            text = "-0.0"
+        written[step.key] = text
+        own[step.key] = float(text)
+    return written
+
+
+FIELDS = ("key", "given", "expected", "exact", "verdict", "message", "diagnosis", "because",
+          "written", "points")
+
+
+@pytest.mark.parametrize("name", ["tanh-chain", "xor", "softmax", "delta-rule",
+                                  "graph-logistic", "momentum-two-updates", "two-examples-batch"])
+def test_shortcuts_keep_every_verdict_of_many_random_files(name, tmp_path):
+    """Grade a class of random answers files with one grader (its caches warm across files,
+    as ``check`` uses it) and with the grader that measures everything again: every item of
+    every report is the same, field by field."""
+    problem = PROBLEMS / f"{name}.yaml"
+    sheet = solve(load(problem))
+    rng = random.Random(name)
+    fast, slow = Grader(sheet), _MeasuredEveryTime(sheet)
+    seen = set()
+    for n in range(40):
+        path = write_answers(tmp_path / f"a{n}.yaml", problem, _class_of_slips(sheet, rng))
+        quick, measured = fast.grade(answers.load(path)), slow.grade(answers.load(path))
+        assert [[getattr(i, f) for f in FIELDS] for i in quick.items] == \
+            [[getattr(i, f) for f in FIELDS] for i in measured.items]
+        assert quick.score == measured.score
+        seen |= {i.verdict for i in quick.items}
+    assert {"correct", "wrong", "missing"} <= seen  # the class really slips
+    assert seen & {"follow_through", "uninformative", "accepted"}

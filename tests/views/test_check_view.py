@@ -264,3 +264,39 @@ def test_gradebook_is_as_before_and_kept_without_the_reports(run, hostile):
         assert result.exit_code == 2
         with open(f"g-{fmt}.csv", encoding="utf-8", newline="") as handle:
             assert handle.read() == gradebook_csv(mark_files(files).outcomes)
+
+
+def _terminal_report(report) -> str:
+    from rich.console import Console
+
+    from bptutor.views import check_view
+
+    console = Console(file=io.StringIO(), width=80, color_system=None, highlight=False)
+    check_view.print_report(console, report)
+    return console.file.getvalue()
+
+
+def test_a_report_shows_its_own_sheets_numbers_after_another_sheets(tmp_path):
+    """The per-step text kept for a class (keys, expected values, worked steps) is the sheet's
+    own: the same keys marked against a sheet with other numbers show those numbers."""
+    from bptutor.files import answers
+    from bptutor.files.problems import load
+    from bptutor.sheet.worksheet import solve
+    from bptutor.tools.grading import Grader
+    from bptutor.views import check_view
+
+    text = (PROBLEMS / "tanh-chain.yaml").read_text(encoding="utf-8")
+    other = _write(tmp_path, "other.yaml", text.replace("input: [1, 0, 1]", "input: [1, 1, 0]"))
+    sheets = [solve(load(PROBLEMS / "tanh-chain.yaml")), solve(load(other))]
+    assert sheets[0].values["q"] != sheets[1].values["q"]
+    path = _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  q: 0.42\n  y: 0.5\n")
+    reports = [Grader(sheet).grade(answers.load(path)) for sheet in sheets]
+    fresh = []
+    for report in reports:
+        check_view._LAST_SHEET.clear()
+        fresh.append(_terminal_report(report))
+    for report, alone in zip(reports * 2, fresh * 2):  # one after the other, twice
+        assert _terminal_report(report) == alone
+    for sheet, shown in zip(sheets, fresh):
+        worked_q = next(line for line in shown.splitlines() if "q = " in line)
+        assert f"= {sheet.show_value('q', sheet.values['q'])}" in worked_q
