@@ -12,11 +12,11 @@ from __future__ import annotations
 import decimal
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from bptutor.errors import BptutorError, OptionError
 from bptutor.files.answers import (
@@ -420,9 +420,9 @@ class Grader:
         self._nearest: NearestKey | None = None
         # each step's mistaken values by the values of its inputs: a class makes the same
         # slips on the same numbers, and the sheet's own inputs come up in every file
-        self._mistaken: dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]] = {}
+        self._mistaken: _Kept[list[tuple[str, float]]] = _Kept()
         self._units: dict[str, float] = {}
-        self._recomputed: dict[tuple[str, tuple[float, ...]], float | None] = {}
+        self._recomputed: _Kept[float | None] = _Kept()
 
     @property
     def other(self) -> Worksheet:
@@ -621,13 +621,7 @@ class Grader:
         inputs = tuple(own[k] for k in step.inputs)
         if 0 in inputs:  # 0.0 and -0.0 would share a key, though they may not compute alike
             return self._recompute(step, own)
-        key = (step.key, inputs)
-        if key in self._recomputed:
-            return self._recomputed[key]
-        if len(self._recomputed) > _MISTAKEN_CACHE:  # a bound, for a hostile class set
-            self._recomputed.clear()
-        found = self._recomputed[key] = self._recompute(step, own)
-        return found
+        return self._recomputed.get((step.key, inputs), lambda: self._recompute(step, own))
 
     def _recompute(self, step: Step, own: dict) -> float | None:
         try:
@@ -655,14 +649,9 @@ class Grader:
         return None
 
     def _mistaken_values(self, step: Step, v: tuple[float, ...]) -> list[tuple[str, float]]:
-        found = self._mistaken.get((step.key, v))
-        if found is None:
-            if len(self._mistaken) > _MISTAKEN_CACHE:  # a bound, for a hostile class set
-                self._mistaken.clear()
-            rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
-            found = list(mistaken_values(mistakes(step.op), v, rule))
-            self._mistaken[(step.key, v)] = found
-        return found
+        rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
+        return self._mistaken.get((step.key, v),
+                                  lambda: list(mistaken_values(mistakes(step.op), v, rule)))
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
@@ -708,7 +697,25 @@ class Grader:
 
 
 _SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get none
-_MISTAKEN_CACHE = 100_000  # mistaken values kept per grader (a few MB)
+_MISTAKEN_CACHE = 100_000  # values kept per grader and per kind of value (a few MB)
+
+_Value = TypeVar("_Value")
+
+
+class _Kept(Generic[_Value]):
+    """Values by step and input numbers, made once: a class makes the same slips on the
+    same numbers. Bounded, for a hostile class set."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, tuple[float, ...]], _Value] = {}
+
+    def get(self, key: tuple[str, tuple[float, ...]], make: Callable[[], _Value]) -> _Value:
+        if key in self._values:
+            return self._values[key]
+        if len(self._values) > _MISTAKEN_CACHE:
+            self._values.clear()
+        value = self._values[key] = make()
+        return value
 
 
 class NearestKey:
