@@ -8,6 +8,8 @@ typer and nothing of the library.
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -265,7 +267,7 @@ def check(
                                                show_default=False)],
     fmt: Annotated[str, format_option("CHECK")] = "rich",
     reveal: Annotated[str, typer.Option(
-        click_type=LazyChoice("bptutor.views.check_view", "REVEAL"),
+        click_type=LazyChoice("bptutor.views.gradebook", "REVEAL"),
         help="How much to show: verdicts only, plus diagnoses, or plus the right answers.")] =
     "answer",
     only: OnlyOpt = None,
@@ -289,7 +291,7 @@ def check(
     not be marked."""
     from bptutor.files.output import refuse_overwrite, write_output
     from bptutor.tools.marking import Marker, mark_files
-    from bptutor.views import check_view, formats
+    from bptutor.views import formats, gradebook
 
     if fmt in formats.ONE_FILE_ONLY and len(files) != 1:
         raise typer.BadParameter(f"--format {fmt} grades one answers file at a time")
@@ -298,7 +300,7 @@ def check(
         refuse_overwrite(csv_path, force, inputs)
         marker = Marker(only, problem, follow_through)  # a bad --problem: before any file
     view = formats.CHECK[fmt](reveal, no_color)
-    book = check_view.Gradebook()
+    book = gradebook.Gradebook()
     marking = mark_files(files, marker=marker, keep=view.keeps,
                          on_each=view.each if csv_path is None else book.add_and(view.each))
     view.end(marking)
@@ -655,6 +657,20 @@ def train(
                          then=f"try 'bptutor solve {save}'", inputs=inputs)
 
 
+def app_for(argv: Sequence[str]) -> typer.Typer:
+    """The app, holding only the command ``argv`` names when it names one: typer builds
+    every command's options before it runs any, a tenth of ``check -f json``'s start-up.
+    Help, completion and unknown commands get the whole app."""
+    name = argv[1] if len(argv) > 1 else ""
+    chosen = [info for info in app.registered_commands
+              if (info.name or (info.callback.__name__ if info.callback else "")) == name]
+    if not chosen or any(k.startswith("_BPTUTOR_COMPLETE") for k in os.environ):
+        return app
+    one = copy.copy(app)  # every setting and the --version callback, shared
+    one.registered_commands = chosen
+    return one
+
+
 def main() -> None:
     """The ``bptutor`` program: UTF-8 output whatever the locale, and a closed output pipe
     (``| head``) silenced rather than fatal, so files are still written and the exit code is
@@ -665,7 +681,7 @@ def main() -> None:
     clamp_size_variables()
     try:
         try:
-            app()
+            app_for(sys.argv)()
         finally:
             sys.stdout.flush()  # here, not at exit: a full disk is then an error of ours
     except BptutorError as exc:  # standard output could not be written

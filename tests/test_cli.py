@@ -240,7 +240,7 @@ def test_choices_are_the_library_tuples_and_the_formats_registry():
     from bptutor.tools.quiz import CARRY
     from bptutor.tools.training import MODES
     from bptutor.views import formats
-    from bptutor.views.check_view import REVEAL
+    from bptutor.views.gradebook import REVEAL
 
     expected = {
         ("solve", "--format"): formats.SHEET, ("check", "--format"): formats.CHECK,
@@ -606,3 +606,25 @@ def test_show_never_overwrites_its_problem_even_with_force(run, tmp_path):
     result = run("show", problem, "-f", "markdown", "-o", problem, "--force")
     assert result.exit_code == 2
     assert problem.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [("--help",), (), ("--no-such-option",)])
+def test_an_app_of_the_named_command_alone_answers_as_the_whole_app(args):
+    """``main`` runs an app holding only the command named (start-up builds one command's
+    options, not all): its help, usage errors and exit codes are the whole app's."""
+    from typer.testing import CliRunner
+
+    from bptutor.cli import app, app_for
+
+    runner = CliRunner()
+    names = [info.name or info.callback.__name__ for info in app.registered_commands]
+    assert len(names) > 10
+    for name in names:
+        if name == "new" and not args:
+            continue  # a random problem each time
+        one = app_for(["bptutor", name, *args])
+        assert [i.name or i.callback.__name__ for i in one.registered_commands] == [name]
+        mine, whole = (runner.invoke(a, [name, *args], prog_name="bptutor") for a in (one, app))
+        assert (mine.exit_code, mine.stdout, mine.stderr) == \
+            (whole.exit_code, whole.stdout, whole.stderr), name
+    assert app_for(["bptutor", "chek"]) is app and app_for(["bptutor"]) is app

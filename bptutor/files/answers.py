@@ -23,7 +23,7 @@ _FRACTION = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)")
 _MINUS = str.maketrans({"−": "-", "–": "-"})  # in numbers; keys.clean does keys
 
 
-@dataclass
+@dataclass(slots=True)  # made for every answer of a class: slots are quicker
 class Answer:
     key: str  # the sheet key it answers (``AnswersFile.resolved``), else as cleaned
     text: str | None  # as written; None when left empty
@@ -63,10 +63,12 @@ class AnswersFile:
         """The answers keyed by the sheet keys they mean. An alias depends on the sheet
         (``keys.canonical``: h' is a neuron's activation where the sheet has one, else
         new(h)), so it is read once the sheet's keys ``known`` are."""
-        out = replace(self, answers={})
+        out = AnswersFile(self.path, self.problem, self.problem_mark, self.student)  # no answers
         for answer in self.answers.values():
             written = answer.written_key or answer.key
-            key = keys.canonical(written, known)
+            # a key written as the sheet writes it is that key (keys.canonical, in short)
+            key = written if written == answer.key and written in known \
+                else keys.canonical(written, known)
             if key in out.answers:
                 raise BptutorError(self.path, answer.key_mark or answer.mark,
                                    f"{written!r} answers {key!r} a second time"

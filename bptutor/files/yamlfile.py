@@ -16,7 +16,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import yaml
 
@@ -187,11 +186,98 @@ def _events(text: str, path: str, loader: type = _FAST_LOADER) -> Iterator[yaml.
         raise BptutorError(path, Mark(), f"not valid YAML: {exc}") from None
 
 
+# -- the fast path: flat "key: value" files ----------------------------------------------------
+# An answers file is a few root keys and one block mapping of "key: number" lines. For a text
+# inside the small subset below, the tree the strict reader would build is known line by line,
+# so we build it directly (about a fifth of the cost); any other text gives None and goes the
+# strict way, so every error and its place stay the strict reader's.
+#
+# Why the subset reads exactly as YAML does (tests/files/test_yamlfile.py checks it against
+# both of PyYAML's parsers on generated near-misses):
+# - only "\n" breaks lines, no tab or BOM, and every character is one YAML's reader accepts;
+# - a key is a plain scalar that starts with a letter or "_" (no indicator) and holds no space
+#   or ":" (so no ": " or " #" ends it early), or is double-quoted with no escape ("\") in
+#   it (templates quote "dE/dW1[1,2]"); both shorter than YAML's 1,024-character limit;
+# - a value is one word with no space, ":" or "#" (so it holds no ": " or " #") and no quote
+#   or flow character (plain in block context, but left to the strict way); its first
+#   character is no indicator ("-" only before a digit or "."), so it is one plain scalar;
+#   an empty value is YAML's empty plain scalar, which it places just after the colon;
+# - a comment needs a space before its "#"; comment and blank lines are skipped at any indent;
+# - one level of nesting: lines indented alike right after a root key with an empty value
+#   form its block mapping, marked at its first key; any other indentation (a deeper level,
+#   a plain scalar continued on the next line) goes the strict way, as do duplicate keys and
+#   files with no key at all.
+# any character but "\n" and the printable ones above, named as the ranges left out (the
+# complement, written as the ranges kept, takes ten times as long to compile at start-up)
+_NOT_FLAT_CHAR = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_FLAT_LINE = re.compile(  # one row per line: (indent, key, gap, value, the line if it is bad)
+    r"( *)(?:([A-Za-z_][!-9;-~]{0,999}|\"[^\"\\\n]{1,999}\"):"
+    r"(?:( +)((?:[0-9A-Za-z_.+(~/]|[^\x00-\x7f]|-[0-9.])[^ \n:#,\[\]{}'\"]*))?"
+    r"(?: +#[^\n]*| *)"  # a comment after the key or value, or trailing spaces
+    r"|(?:#[^\n]*)?)(?:\n|\Z)"  # or a comment line, or a blank one
+    r"|([^\n]+)")  # no two parts above take the same spaces: linear time on any line
+# Marks are immutable and a class's files share a layout, words and their values: built once
+_FLAT_MARKS: dict[tuple[int, int, int], tuple[Mark, Mark]] = {}  # of a key and its value
+_FLAT_VALUES: dict[str, object] = {}  # _resolve(word, False)
+_FLAT_CACHED = 10_000  # entries kept at most in each
+
+
+def _parse_flat(text: str, finite: bool) -> Node | None:
+    """The strict reader's tree of a flat file, or None for any text outside the subset."""
+    if _NOT_FLAT_CHAR.search(text):
+        return None
+    if len(_FLAT_MARKS) > _FLAT_CACHED or len(_FLAT_VALUES) > _FLAT_CACHED:
+        _FLAT_MARKS.clear()
+        _FLAT_VALUES.clear()
+    root: Map | None = None
+    parent = ""  # the last root key while its value is empty: it may open a nested mapping
+    nested: Map | None = None  # that mapping, once open
+    indent = 0  # the column of its keys
+    items: dict[str, Node] = {}
+    key_marks: dict[str, Mark] = {}  # those of the mapping the lines go into
+    for number, (spaces, key, gap, word, bad) in enumerate(_FLAT_LINE.findall(text), 1):
+        if not key:
+            if bad:
+                return None
+            continue  # a comment or a blank line
+        column = len(spaces) + 1
+        name = key[1:-1] if key[0] == '"' else key
+        value = _FLAT_VALUES.get(word, _FLAT_VALUES)
+        if value is _FLAT_VALUES:
+            value = _FLAT_VALUES[word] = _resolve(word, False)
+        if finite and type(value) is float and not math.isfinite(value):
+            return None
+        at = (number, column, column + len(key) + len(gap) + 1)  # no value: no gap either
+        marks = _FLAT_MARKS.get(at)
+        if marks is None:
+            marks = _FLAT_MARKS[at] = (Mark(number, column), Mark(number, at[2]))
+        if column == 1:
+            if root is None:
+                root = Map({}, marks[0])
+            items, key_marks = root.items, root.key_marks
+            parent, nested = ("" if word else name), None
+        elif nested is None and parent and root is not None:
+            nested = root.items[parent] = Map({}, marks[0])
+            items, key_marks = nested.items, nested.key_marks
+            parent, indent = "", column
+        elif nested is None or column != indent:
+            return None
+        if name in items:
+            return None
+        items[name] = Scalar(value, word, marks[1])
+        key_marks[name] = marks[0]
+    return root
+
+
 def parse(text: str, path: str, finite: bool = True) -> Node:
     """Parse one YAML document into marked nodes; any problem is a BptutorError.
 
     ``finite=False`` keeps non-finite and out-of-range numbers (as inf or nan, their text as
     written) instead of refusing them: an answers file marks such an answer ``invalid``."""
+    flat = _parse_flat(text, finite)
+    if flat is not None:
+        return flat
     try:
         return _parse(text, path, finite, _FAST_LOADER)
     except _LibyamlTooDeep:
@@ -219,23 +305,40 @@ class _NoWriter(Exception):
     """A named pipe with no writer: reading it would wait forever."""
 
 
-def _open_without_waiting(path: Path | str) -> BinaryIO:
-    """The file opened for reading. Opening a FIFO waits until something writes to it, so
-    it is opened non-blocking; one that no process is writing to is refused, one that a
-    process writes to (``<(cat x.yaml)``) is then read normally."""
+def _open_without_waiting(path: Path | str) -> tuple[int, int]:
+    """The file opened for reading, and its size (0 where it has none, as a FIFO). Opening
+    a FIFO waits until something writes to it, so it is opened non-blocking; one that no
+    process is writing to is refused, one that a process writes to (``<(cat x.yaml)``) is
+    then read normally."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError(path)
-        if stat.S_ISFIFO(mode):
+        if stat.S_ISFIFO(status.st_mode):
             _wait_for_writer(fd)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    return os.fdopen(fd, "rb")
+    return fd, status.st_size if stat.S_ISREG(status.st_mode) else 0
+
+
+def _read_at_most(fd: int, limit: int, size: int) -> bytes:
+    """Up to ``limit`` bytes, read to the end. A read asks for the size the file says it has
+    (plus one, to see the end): a buffer of the whole limit, allocated per file, cost more
+    than reading a class's files."""
+    chunks, total = [], 0
+    ask = min(size + 1, limit) if size else 65_536
+    while total < limit:
+        chunk = os.read(fd, min(ask, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        ask = 65_536
+    return b"".join(chunks)
 
 
 def _wait_for_writer(fd: int, seconds: float = 2.0) -> None:
@@ -257,8 +360,11 @@ def read_text(path: Path | str) -> str:
     """A file's text, read once (a FIFO can be read only once); the errors of ``read``."""
     name = str(path)
     try:
-        with _open_without_waiting(path) as stream:  # no more than the limit: /dev/zero
-            data = stream.read(MAX_FILE_BYTES + 1)
+        fd, size = _open_without_waiting(path)
+        try:  # no more than the limit: /dev/zero
+            data = _read_at_most(fd, MAX_FILE_BYTES + 1, size)
+        finally:
+            os.close(fd)
     except _NoWriter:
         raise BptutorError(name, None, "this is a named pipe (FIFO) that nothing writes to",
                            "give the problem file itself") from None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 LOSS = "E"  # the loss's key, and the differentiated output of a network
 RATE = "η()"  # the learning rate's key: parentheses keep it apart from every user name
@@ -194,6 +195,7 @@ _TYPED = str.maketrans({"−": "-", "–": "-", "∂": "d", "’": "'", "′": "
 _GREEK = {"δ(": "delta(", "Δ(": "change("}  # SPEC §6: δ(j) and Δ(w) as typed
 
 
+@lru_cache(maxsize=65_536)  # a class writes the same keys in every file
 def clean(written: str) -> str:
     """A key as typed, with ∂, typographic quotes and minus signs and spaces normalised."""
     return written.strip().translate(_TYPED).replace(" ", "")

@@ -52,7 +52,7 @@ DIAGNOSES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # made for every answer of a class: slots are quicker
 class Item:
     key: str
     given: float | str | None
@@ -105,7 +105,9 @@ class Report:
 
     @property
     def score(self) -> int | float:
-        total = sum(item.earned for item in self.items)
+        # Item.earned, unrolled: this runs for every file of a class, several times
+        total = sum([(1.0 if item.verdict in EARNS_POINT else 0.0) if item.points is None
+                     else item.points for item in self.items])
         return int(total) if total == int(total) else total
 
     @property
@@ -113,8 +115,12 @@ class Report:
         return self.score == self.max_score
 
     def as_json(self) -> dict:
+        return self.json_with([item.as_json() for item in self.items])
+
+    def json_with(self, items: object) -> dict:
+        """SPEC §5's object of the report, its items as given (a view may write them)."""
         data = {"path": self.path, "score": self.score, "max_score": self.max_score,
-                "items": [item.as_json() for item in self.items], "status": self.status,
+                "items": items, "status": self.status,
                 "problem": self.problem.as_json() if self.problem else None}
         if self.note:
             data["note"] = self.note
@@ -423,6 +429,21 @@ class Grader:
         self._mistaken: _Kept[list[tuple[str, float]]] = _Kept()
         self._units: dict[str, float] = {}
         self._recomputed: _Kept[float | None] = _Kept()
+        self._diagnoses: _Kept[str | None] = _Kept()
+        self._mistakes_by_step: dict[tuple[str, str], list[tuple[str, Mistaken]]] = {}
+        self._telling: _Kept[list[tuple[str, float]]] = _Kept()
+        self._known: tuple[set[str], set[str]] | None = None
+        self._chosen: dict[str | None, set[str]] = {}
+        self._step_table: list[tuple[Step, frozenset[str], float, float]] | None = None
+
+    @property
+    def step_table(self) -> list[tuple[Step, frozenset[str], float, float]]:
+        """Each step with its inputs, reference value and tolerance (``close``'s 0.51 unit)."""
+        if self._step_table is None:
+            values = self.sheet.values
+            self._step_table = [(step, frozenset(step.inputs), values[step.key],
+                                 0.51 * self.unit(step.key)) for step in self.sheet.steps]
+        return self._step_table
 
     @property
     def other(self) -> Worksheet:
@@ -460,10 +481,25 @@ class Grader:
     def close(self, a: float, b: float, unit: float) -> bool:
         return abs(a - b) < 0.51 * unit
 
+    @property
+    def known_keys(self) -> tuple[set[str], set[str]]:
+        """The sheet's step keys, and those with the other notation's (the keys an answer
+        may mean): the same for every file, so worked out once."""
+        if self._known is None:
+            mine = {s.key for s in self.sheet.steps}
+            self._known = mine, mine | (set(self.other.exact) - set(self.sheet.givens))
+        return self._known
+
+    def chosen_keys(self, only: str | None) -> set[str]:
+        chosen = self._chosen.get(only)
+        if chosen is None:
+            chosen = self._chosen[only] = {s.key for s in self.check_only(self.sheet, only)}
+        return chosen
+
     def grade(self, answers: AnswersFile, only: str | None = None) -> Report:
         sheet = self.sheet
-        mine, theirs = {s.key for s in sheet.steps}, set(self.other.exact) - set(sheet.givens)
-        answers = answers.resolved(mine | theirs)  # aliases such as u3' mean a key of these
+        mine, known = self.known_keys
+        answers = answers.resolved(known)  # aliases such as u3' mean a key of these
         written = answers.answers.keys()
         if not self.settled and written - mine:
             worked = self.worked_in(written, mine)
@@ -472,26 +508,35 @@ class Grader:
                 grader.settled = True
                 return grader.grade(answers, only)
         report = Report(answers.path, answers.student, sheet, problem=self.problem)
-        chosen = {s.key for s in self.check_only(sheet, only)}
+        chosen = self.chosen_keys(only)
         own = dict(sheet.values)  # the reference, overlaid with the student's numbers
         root: dict[str, str] = {}  # key -> the earlier key whose error it carries
         off: set[str] = set()  # keys whose number in ``own`` is not close to the sheet's
-        for step in sheet.steps:
-            answer = answers.answers.get(step.key)
-            if answer is not None and answer.value is not None:
+        exact = sheet.exact
+        for step, inputs, ref, tolerance in self.step_table:
+            key = step.key
+            answer = answers.answers.get(key)
+            if answer is not None and answer.value is not None and off.isdisjoint(inputs) \
+                    and abs(answer.value - ref) < tolerance:
+                # close to the sheet from the sheet's own inputs: judge's first verdict,
+                # with nothing carried; most answers of a class, so taken in short here
+                own[key] = answer.value
+                item = Item(key, answer.value, ref, exact[key], "correct", step=step,
+                            written=answer.text)
+            elif answer is not None and answer.value is not None:
                 item = self.judge(step, answer.value, own, root, off)
                 item.written = answer.text
-                own[step.key] = answer.value
-                if not self.close(answer.value, sheet.values[step.key], self.unit(step.key)):
-                    off.add(step.key)
-                self.precision_hint(item, answer)
+                own[key] = answer.value
+                if not abs(answer.value - ref) < tolerance:
+                    off.add(key)
+                if item.verdict == "wrong":
+                    self.precision_hint(item, answer)
             else:
-                item = Item(step.key, None, sheet.values[step.key], sheet.exact[step.key],
-                            "missing", "no answer", step=step)
+                item = Item(key, None, ref, exact[key], "missing", "no answer", step=step)
                 if answer is not None and answer.text is not None:
                     item.given, item.verdict = answer.text, "invalid"
                     item.message = "not a number (write e.g. -0.53, 1e-3 or 3/4)"
-            if step.key in chosen:
+            if key in chosen:
                 report.items.append(item)
         for key, answer in answers.answers.items():
             if key not in mine:
@@ -574,7 +619,7 @@ class Grader:
             return item
         item.verdict = "wrong"
         root[key] = key
-        item.diagnosis = self.diagnose(step, given, own, ref, recomputed, unit)
+        item.diagnosis = self.diagnosis(step, given, own, ref, recomputed, unit)
         if item.diagnosis:
             item.message = DIAGNOSES[item.diagnosis]
             if item.diagnosis == "update_sign" and isinstance(step.op, Increment):
@@ -609,18 +654,17 @@ class Grader:
         """Whether the step, from the student's own inputs, tells right work from a known
         mistake: zeros make most steps 0 whatever is done with them, and a weight updated
         with a zero gradient is the weight copied."""
-        values = [own[k] for k in step.inputs]
-        return any(not self.close(wrong, recomputed, unit) for _, wrong in
-                   mistaken_values(telling_mistakes(step.op), values,
-                                   self.sheet.rounding.rule(step.kind)))
+        values = tuple(own[k] for k in step.inputs)
+        rule = self.sheet.rounding.rule(step.kind)
+        telling = self._telling.get((step.key, _numbers_key(values)), lambda: list(
+            mistaken_values(self._mistakes(step, telling_mistakes), values, rule)))
+        return any(not self.close(wrong, recomputed, unit) for _, wrong in telling)
 
     def recompute(self, step: Step, own: dict) -> float | None:
         """The step from the student's own numbers; None where they leave it undefined
         (the log of a negative y, a division by 0, an overflow). Kept per step and input
         numbers: a class's slips meet the same inputs again and again."""
-        inputs = tuple(own[k] for k in step.inputs)
-        if 0 in inputs:  # 0.0 and -0.0 would share a key, though they may not compute alike
-            return self._recompute(step, own)
+        inputs = _numbers_key(tuple(own[k] for k in step.inputs))
         return self._recomputed.get((step.key, inputs), lambda: self._recompute(step, own))
 
     def _recompute(self, step: Step, own: dict) -> float | None:
@@ -630,17 +674,24 @@ class Grader:
             return None
         return value if math.isfinite(value) else None
 
+    def diagnosis(self, step: Step, given: float, own: dict, ref: float,
+                  recomputed: float | None, unit: float) -> str | None:
+        """``diagnose``, kept per step, answer and input numbers (it follows from them: the
+        sheet's numbers are fixed): a class makes the same slips on the same numbers."""
+        inputs = _numbers_key((given, *(own[k] for k in step.inputs)))
+        return self._diagnoses.get((step.key, inputs), lambda: self.diagnose(
+            step, given, own, ref, recomputed, unit))
+
     def diagnose(self, step: Step, given: float, own: dict, ref: float,
                  recomputed: float | None, unit: float) -> str | None:
         sheet_inputs = tuple(self.sheet.values[k] for k in step.inputs)
         own_inputs = tuple(own[k] for k in step.inputs)
+        tolerance = 0.51 * unit  # ``close``, written out: this loop runs for every mistake
         for v in dict.fromkeys((own_inputs, sheet_inputs)):  # once when they are the same
             for code, wrong in self._mistaken_values(step, v):
-                if self.close(wrong, ref, unit) or (
-                        recomputed is not None and self.close(wrong, recomputed, unit)):
-                    continue  # a "mistake" that changes nothing is no diagnosis
-                if self.close(given, wrong, unit):
-                    return code
+                if abs(given - wrong) < tolerance and not (abs(wrong - ref) < tolerance or (
+                        recomputed is not None and abs(wrong - recomputed) < tolerance)):
+                    return code  # (a "mistake" that changes nothing is no diagnosis)
         # the student's digits with the point moved (-13.4 for -1.34): on the number as
         # written, not on the unrounded value shifted and rounded again
         targets = [t for t in (recomputed, ref) if t is not None and not self.close(t, 0, unit)]
@@ -650,14 +701,28 @@ class Grader:
 
     def _mistaken_values(self, step: Step, v: tuple[float, ...]) -> list[tuple[str, float]]:
         rule = self.sheet.rounding.rule(step.kind)  # the step's own kind's precision
-        return self._mistaken.get((step.key, v),
-                                  lambda: list(mistaken_values(mistakes(step.op), v, rule)))
+        return self._mistaken.get((step.key, _numbers_key(v)),
+                                  lambda: list(mistaken_values(self._mistakes(step), v, rule)))
+
+    def _mistakes(self, step: Step, made_by: Callable[[Op], Iterator[tuple[str, Mistaken]]]
+                  = mistakes) -> Iterable[tuple[str, Mistaken]]:
+        """``made_by(step.op)`` (``mistakes`` or ``telling_mistakes``), made once per step
+        where the op is small (its mistakes are plain ops, valued afresh each time; a long
+        sum's share the values they are given)."""
+        if len(step.op.inputs) > _FEW_INPUTS:  # as _terms_left_out decides
+            return made_by(step.op)
+        key = (made_by.__name__, step.key)
+        made = self._mistakes_by_step.get(key)
+        if made is None:
+            made = self._mistakes_by_step[key] = list(made_by(step.op))
+        return made
 
     def precision_hint(self, item: Item, answer: Answer) -> None:
         """A wrong answer written with fewer digits than required is told so."""
-        precision, given = self.sheet.precision(item.key), answer.value
+        given = answer.value
         if item.verdict != "wrong" or given is None:
             return
+        precision = self.sheet.precision(item.key)
         figures = 3 if precision is None else precision.places  # significant figures asked
         if precision is not None and not precision.significant:
             digits = precision.places
@@ -700,6 +765,15 @@ _SUGGESTIONS = 200  # "did you mean" searches per grader; later unknown keys get
 _MISTAKEN_CACHE = 100_000  # values kept per grader and per kind of value (a few MB)
 
 _Value = TypeVar("_Value")
+
+
+def _numbers_key(numbers: tuple[float, ...]) -> tuple[float, ...]:
+    """Numbers as a key of ``_Kept``: 0.0 and -0.0 are equal, and hash alike, though they
+    may not compute alike (a sign, 1/x), so where a zero is among them each number's sign
+    is added."""
+    if 0 in numbers:
+        return numbers + tuple(math.copysign(1.0, x) for x in numbers)
+    return numbers
 
 
 class _Kept(Generic[_Value]):
@@ -772,7 +846,8 @@ class NearestKey:
         return best[1] if best else ""
 
 
-_AT_MOST = [bytes(min(i, n) for i in range(256)) for n in range(256)]  # byte tables: min(·, n)
+# byte tables: min(·, n) for each n, built from slices (a generator per byte took 7 ms at start-up)
+_AT_MOST = [bytes(range(n)) + bytes([n]) * (256 - n) for n in range(256)]
 
 
 def _ratio(matches: int, length: int) -> float:
@@ -789,14 +864,16 @@ def mistaken_values(mistaken: Iterable[tuple[str, Mistaken]], values: Sequence[f
     written); one the numbers leave undefined (ln 0, an overflow) is passed over, as it can
     explain no answer."""
     given = [paper.given(x) for x in values]  # once: a long sum has many mistakes
-    for code, op in mistaken:
-        try:
-            with paper.working():
+    found = []
+    with paper.working():  # once, and left before the values are handed out
+        for code, op in mistaken:
+            try:
                 wrong = paper.nearest_float(R(op.value(given, R)))
-        except (ArithmeticError, ValueError):
-            continue
-        if math.isfinite(wrong):
-            yield code, wrong
+            except (ArithmeticError, ValueError):
+                continue
+            if math.isfinite(wrong):
+                found.append((code, wrong))
+    yield from found
 
 
 def telling_mistakes(op) -> Iterator[tuple[str, Mistaken]]:
@@ -826,11 +903,14 @@ class Graders:
     def __init__(self, follow_through: str = "full") -> None:
         self.follow_through = follow_through
         self._by_problem: dict[Path, Grader] = {}
+        self._keys: dict[str, Path | None] = {}  # a problem as named → its resolved path
 
     def for_answers(self, answers: AnswersFile) -> Grader:
         """The grader of the problem ``answers`` names; a bad problem raises BptutorError at
         the answers file's ``problem:`` line."""
-        key = _problem_key(answers.problem)
+        key = self._keys.get(answers.problem)
+        if key is None:  # the same name, found once: a class's files all name one problem
+            key = self._keys[answers.problem] = _problem_key(answers.problem)
         grader = self._by_problem.get(key) if key else None
         if grader is None:
             ref = problem_ref(answers.problem, (answers.path, answers.problem_mark))

@@ -9,12 +9,7 @@ a file that could not be marked included.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -23,7 +18,7 @@ from rich.text import Text
 from bptutor.model.rounding import show_given
 from bptutor.tools.grading import DIAGNOSES, MISMATCH, Item, Report
 from bptutor.tools.marking import Marked, Unmarked
-from bptutor.views.json_view import indented
+from bptutor.views.gradebook import score_text
 from bptutor.views.terminal import (
     Cell,
     Column,
@@ -49,7 +44,6 @@ VERDICT_STYLE = {
     "invalid": ("?", "red"),
     "unknown": ("!", "magenta"),
 }
-REVEAL = ("verdict", "diagnosis", "answer")
 MAX_UNKNOWN_ROWS = 20  # a table shows this many keys the problem has no step for, then counts
 
 
@@ -61,10 +55,6 @@ def _given(item: Item) -> str:
     if value is None:
         return ""
     return show_given(value) if isinstance(value, float) else printable(str(value))
-
-
-def _score(value: float) -> str:
-    return f"{value:g}"
 
 
 def _number(value: float) -> int | float:
@@ -184,7 +174,7 @@ def score_spans(report: Report) -> Spans:
     counts = Counter(item.verdict for item in report.items)
     parts = ", ".join(f"{n} {verdict.replace('_', '-')}" for verdict, n in counts.items())
     style = "bold green" if report.all_right and report.status != MISMATCH else "bold"
-    return [(f"score {_score(report.score)}/{report.max_score}  ({parts})", style)]
+    return [(f"score {score_text(report.score)}/{report.max_score}  ({parts})", style)]
 
 
 def score_line(report: Report) -> Text:
@@ -207,7 +197,7 @@ def print_summary(console: Console, outcomes: list[Marked]) -> None:
         status = ("flagged: names another problem", "bold red") \
             if outcome.status == MISMATCH else (outcome.status, "")
         table.add_row(printable(outcome.path), printable(outcome.student or ""),
-                      f"{_score(outcome.score)}/{outcome.max_score}", status,
+                      f"{score_text(outcome.score)}/{outcome.max_score}", status,
                       marked_against(outcome))
     out = Lines(console)
     out.table(table)
@@ -222,7 +212,7 @@ def print_summary(console: Console, outcomes: list[Marked]) -> None:
     unmarked = len(outcomes) - len(reports)
     if unmarked:
         out.text(f"⚠ {unmarked} file(s) could not be marked (errors above)", "bold red")
-    scores = Counter(f"{_score(r.score)}/{r.max_score}" for r in reports)
+    scores = Counter(f"{score_text(r.score)}/{r.max_score}" for r in reports)
     out.text("Scores: " + "  ".join(
         f"{score} ×{n}" for score, n in sorted(scores.items(), reverse=True)), "bold")
     mistakes = Counter((item.key, item.diagnosis) for r in reports for item in r.items
@@ -235,41 +225,6 @@ def print_summary(console: Console, outcomes: list[Marked]) -> None:
             why = "; ".join(f"{DIAGNOSES[d]} ×{m}" for d, m in common)
             out.text(f"  {printable(key)}: {n} wrong" + (f" — {why}" if why else ""))
     out.flush()
-
-
-def json_doc(outcomes: list[Marked]) -> dict:
-    return {"files": [outcome.as_json() for outcome in outcomes]}
-
-
-# characters that could control a terminal which json does not escape (it does those < U+0020)
-_CONTROL = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def json_text(doc: object, level: int = 0) -> str:
-    """JSON (indented, as nested ``level`` deep) with every character that could control a
-    terminal written as a \\u escape: the same data, safe to print."""
-    text = indented(doc, level)
-    if text.isascii() and "\x7f" not in text:  # O(1) and a memchr: most documents
-        return text
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-class JsonFiles:
-    """``check -f json`` written a file at a time, as each is marked (memory stays flat): the
-    same text as ``json_text(json_doc(outcomes))``."""
-
-    OPENING = '{\n  "files": ['
-
-    def __init__(self) -> None:
-        self.files = 0
-
-    def file(self, outcome: Marked) -> str:
-        """A file's object, after the opening or the previous file's."""
-        self.files += 1
-        return ("\n    " if self.files == 1 else ",\n    ") + json_text(outcome.as_json(), 2)
-
-    def closing(self) -> str:
-        return ("\n  ]" if self.files else "]") + "\n}"
 
 
 def gradescope_doc(report: Report, reveal: str = "answer") -> dict:
@@ -305,65 +260,3 @@ def gradescope_error(unmarked: Unmarked) -> dict:
 def printable_text(text: str) -> str:
     """Escaped line by line: the line breaks the view itself puts in are kept."""
     return "\n".join(printable(line) for line in text.split("\n"))
-
-
-# a cell a spreadsheet would run as a formula; a plain number (-0.5) stays a number
-_FORMULA = re.compile(r"[=+\-@\t\r]")
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def csv_cell(value: object) -> str:
-    """A gradebook cell that cannot be a formula (``=HYPERLINK(…)`` becomes text)."""
-    text = "" if value is None else str(value)
-    if _FORMULA.match(text) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def gradebook_csv(outcomes: list[Marked]) -> str:
-    book = Gradebook()
-    for outcome in outcomes:
-        book.add(outcome)
-    return book.text()
-
-
-class Gradebook:
-    """``--csv``: a row per file, kept as its cells while the files are marked (the reports
-    themselves need not be kept), written once the columns, every step's key, are known."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, None] = {}  # the steps' keys in order of first appearance (a set)
-        self.rows: list[tuple[list[str], dict[str, str] | None]] = []  # None: not marked
-        self.problems: list[Path] = []  # the problem files marked against, one per report
-
-    def add(self, outcome: Marked) -> None:
-        if isinstance(outcome, Unmarked):
-            self.rows.append(([outcome.path, outcome.student or "", "", "", outcome.status,
-                               "", ""], None))
-            return
-        self.keys.update((i.key, None) for i in outcome.items if i.verdict != "unknown")
-        problem = outcome.problem
-        if problem:
-            self.problems.append(problem.path)
-        self.rows.append(([outcome.path, outcome.student or "", _score(outcome.score),
-                           str(outcome.max_score), outcome.status,
-                           problem.name if problem else "", problem.sha256 if problem else ""],
-                          {item.key: item.verdict for item in outcome.items}))
-
-    def add_and(self, each: Callable[[Marked], None]) -> Callable[[Marked], None]:
-        """``each`` (a view's), the outcome added to the gradebook first."""
-        def both(outcome: Marked) -> None:
-            self.add(outcome)
-            each(outcome)
-        return both
-
-    def text(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["file", "student", "score", "max_score", "status", "problem", "sha256",
-                         *map(csv_cell, self.keys)])
-        for cells, verdicts in self.rows:
-            row = cells if verdicts is None else [*cells, *(verdicts.get(key, "")
-                                                            for key in self.keys)]
-            writer.writerow([csv_cell(printable(c)) for c in row])
-        return out.getvalue()

@@ -112,7 +112,7 @@ class _JsonMarks(MarkedView):
     keeps = False
 
     def __init__(self, reveal: str = "answer", no_color: bool = False):
-        from bptutor.views.check_view import JsonFiles
+        from bptutor.views.gradebook import JsonFiles
 
         super().__init__(reveal, no_color)
         self.stream = JsonFiles()
@@ -132,9 +132,10 @@ class _GradescopeMarks(MarkedView):
     def end(self, marking: Marking) -> None:
         from bptutor.tools.marking import Unmarked
         from bptutor.views import check_view
+        from bptutor.views.gradebook import json_text
 
         for outcome in marking.outcomes[:1]:
-            print(check_view.json_text(
+            print(json_text(
                 check_view.gradescope_error(outcome) if isinstance(outcome, Unmarked)
                 else check_view.gradescope_doc(outcome, self.reveal)))
 

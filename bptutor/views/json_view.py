@@ -31,12 +31,19 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})  # exact types: a C-sp
 _STR = frozenset({str})
 
 
+class Written(str):
+    """JSON text already written at the level it stands at (``records``): ``indented`` puts it
+    in as it is."""
+
+
 def indented(value: object, level: int = 0) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)``, as if nested ``level`` deep, made
     by the C encoder: ``indent=`` would use the pure-Python one, several times slower. A
     container of scalars is one C call whose item separator carries the newline and the
     indentation (a string's own newlines are escaped, so that is exact), and so is a list of
     such mappings (a sheet's steps, a file's items); other containers are written here."""
+    if type(value) is Written:
+        return value
     if isinstance(value, dict):
         if not _STR.issuperset(map(type, value)):  # json's own key conversions
             return json.dumps(value, indent=2, ensure_ascii=False).replace(
@@ -75,6 +82,27 @@ def _records(value: list | tuple, level: int) -> str:
     text = _encoder(level + 2)(value)[2:-2]  # without [{ and }]
     text = text.replace("}," + record + "{", between + "}," + between + "{" + record)
     return "[" + between + "{" + record + text + between + "}" + "\n" + "  " * level + "]"
+
+
+def record_insides(mappings: list[dict], level: int) -> list[str]:
+    """What ``records`` writes between each mapping's braces, as items of a list ``level``
+    deep (mappings of scalars, as ``_records`` takes), in one C call split where ``_records``
+    finds the seams."""
+    if not mappings:
+        return []
+    record = "\n" + "  " * (level + 2)
+    return _encoder(level + 2)(mappings)[2:-2].split("}," + record + "{")
+
+
+def records(insides: list[str], level: int) -> Written:
+    """A list of mappings of scalars, ``level`` deep, from each one's ``record_insides``: the
+    text ``indented`` gives the list itself (a view may keep the insides it writes again)."""
+    if not insides:
+        return Written("[]")
+    record, between = "\n" + "  " * (level + 2), "\n" + "  " * (level + 1)
+    return Written("[" + between + "{" + record
+                   + (between + "}," + between + "{" + record).join(insides)
+                   + between + "}" + "\n" + "  " * level + "]")
 
 
 @cache

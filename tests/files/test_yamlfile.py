@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import re
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import assert_located
+import yaml
+from conftest import PROBLEMS, ROOT, assert_located
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bptutor.cli import app
 from bptutor.errors import BptutorError, Mark
-from bptutor.files.yamlfile import MAX_DEPTH, Map, Scalar, Seq, parse, read
+from bptutor.files.yamlfile import (
+    MAX_DEPTH,
+    Map,
+    Scalar,
+    Seq,
+    _parse,
+    _parse_flat,
+    parse,
+    read,
+)
 
 GOOD = """\
 bptutor: 1
@@ -342,3 +356,227 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"{path}:9:8: error: anchors")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+# -- the fast path for flat files: the strict reader's tree, or None ---------------------------
+
+def strict(text: str, finite: bool, loader: type) -> object:
+    """What the strict reader makes of ``text``: its tree, or its error as data."""
+    try:
+        return _parse(text, "f.yaml", finite, loader)
+    except BptutorError as error:
+        return ("error", error.message, error.mark, error.hint)
+
+
+def public(text: str, finite: bool) -> object:
+    try:
+        return parse(text, "f.yaml", finite)
+    except BptutorError as error:
+        return ("error", error.message, error.mark, error.hint)
+
+
+LOADERS = [yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)]
+
+# the parts of a line: what a flat file holds, and near-misses of every kind
+GOOD_KEYS = ["a", "problem", "answers", "z(q)", "dE/dw1", "new(W1[1,2])", "E#9", "h'",
+             "delta(o5)#2", "_x", "null", "true", "Yes", "x" * 999, '"dE/dW1[1,2]"',
+             '"a b: #c"', '"σ′"']
+BAD_KEYS = ["x" * 1030, '"' + "x" * 1020 + '"', '""', '"a\\"b"', '"a\\tb"', "'q'", '"q',
+            "[1,2]", "ü", "-a", "? a", "a b", "a:b", "&a", "!t", "1", "~", "*x", "%x", "a\tb"]
+GOOD_VALUES = ["", "1", "-0.60", "1e-3", "-1E+3", "1e999", "-1e999", "9" * 400, "~", "null",
+               "true", "False", ".nan", "-.inf", ".Inf", "+.5", "-1", "-.5", "+", ".", "...",
+               "/p/a.yaml", "../p.yaml", "~/p", "student3", "Zoë", "é", "−0.5", "0x10",
+               "1_000", "(x)", "3/4", "x?y", "a!b", "\\", "1\xa02"]
+BAD_VALUES = ["-", "-x", "!t", "&a", "*a", "?x", ":x", "#x", ",x", "]x", "}x", "|x", ">x",
+              "x#y", "x #y", "1,2", "[1, 2]", "{a: 1}", "[1,2]", "'x'", '"y"', "&a 1", "!t 1",
+              "|", ">", "%x", "@x", "`x", "a b", "a: b", "a:b", "- item", "? x", "\xa0x", "a\tb"]
+GAPS = [" ", " ", "  ", "   "]
+BAD_GAPS = ["", "\t", " \t"]
+ENDS = ["", "", " ", "  ", " #c", "  # ünï · ✓ \U0001F600", " #", " # a: [b] 'c", "   #\xa0"]
+BAD_ENDS = ["#c", "\t", " #\t", " x", ": 1"]
+INDENTS = [" ", "  ", "   ", "    "]
+BAD_INDENTS = ["", " ", "  ", "     ", "\t", "  \t"]
+COMMENTS = ["", "   ", "# c", "#", "  # c", "      # deeper", "# ---"]
+BAD_LINES = ["\t# c", "---", "--- a: 1", "...", "%YAML 1.2", "- item", "  - item", "key",
+             "  more", "[1, 2]", "{a: 1}", "a: b: c", "a:value", "\ufeffa: 1", "a: 1\r",
+             "a: \x85b", "a: b\u2028", "a: \x07", "a: \x0c", "a: \uffff", "a: \x00"]
+TEXT = st.text(max_size=5)  # any characters but lone surrogates, which no UTF-8 file holds
+
+
+@st.composite
+def flat_texts(draw) -> str:
+    """Flat texts (root keys, each with a value or with lines indented under it, comments,
+    blank lines), then none, one or a few of their parts replaced by a near-miss."""
+    keys = st.sampled_from(GOOD_KEYS) | st.from_regex(r"[A-Za-z_][!-9;-~]{0,6}", fullmatch=True)
+    values = st.sampled_from(GOOD_VALUES) | st.from_regex(r"-?[0-9]\.[0-9]{1,2}", fullmatch=True)
+
+    def key_line(indent: str, empty: bool) -> list[str]:
+        value = "" if empty else draw(values)
+        gap = draw(st.sampled_from(GAPS if value else ["", " ", "  "]))
+        return [indent, draw(keys), ":", gap, value, draw(st.sampled_from(ENDS)), "\n"]
+
+    indent = draw(st.sampled_from(INDENTS))
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        lines.append(key_line("", nests := draw(st.booleans())))
+        for _ in range(draw(st.integers(0, 6)) if nests else 0):
+            lines.append([draw(st.sampled_from(COMMENTS)), "\n"] if draw(st.integers(0, 4)) == 0
+                         else key_line(indent, draw(st.integers(0, 4)) == 0))
+    endings = ["\r\n", "\r", "\n\t"]
+    near_misses = [BAD_INDENTS, BAD_KEYS, [": ", "::", " :", "", ";"], BAD_GAPS, BAD_VALUES,
+                   BAD_ENDS, endings]  # for each part of a key line
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3]))):
+        line = draw(st.sampled_from(lines))
+        where = draw(st.integers(-1, len(line) - 1))
+        if where == -1:  # a line of its own
+            lines.insert(draw(st.integers(0, len(lines))), [draw(st.sampled_from(BAD_LINES)), "\n"])
+        else:
+            pools = near_misses if len(line) == len(near_misses) else [BAD_LINES, endings]
+            line[where] = draw(TEXT if draw(st.integers(0, 3)) == 0
+                               else st.sampled_from(pools[where]))
+    text = "".join("".join(line) for line in lines)
+    return text if draw(st.booleans()) else text.rstrip("\r\n")
+
+
+def reads_as_the_strict_reader(text: str) -> bool:
+    """Where the fast path reads ``text``, both strict readers give the same tree; ``parse``
+    always gives the strict reader's tree or its very error and place. Fast path taken?"""
+    taken = False
+    for finite in (True, False):
+        flat = _parse_flat(text, finite)
+        if flat is not None:
+            taken = True
+            for loader in LOADERS:
+                assert strict(text, finite, loader) == flat, (text, loader)
+        assert public(text, finite) == strict(text, finite, LOADERS[-1]), text
+    return taken
+
+
+@settings(max_examples=800, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(flat_texts())
+def test_the_fast_path_reads_exactly_as_the_strict_reader(text):
+    event("fast path" if reads_as_the_strict_reader(text) else "strict path only")
+
+
+def test_each_near_miss_alone_in_a_flat_file():
+    """Every near-miss of the generator in each part of a root line and of a nested line:
+    the property test above meets each of them only now and then."""
+    lines = {"": "problem: p\n{}\nanswers:\n  z: 1\n",
+             "  ": "problem: p\nanswers:\n  z: 1\n{}\n  w:\nend: 3"}
+    endings = ["\r\n", "\r", "\n\t"]
+    near_misses = [BAD_INDENTS, BAD_KEYS + GOOD_KEYS, [": ", "::", " :", "", ";"], BAD_GAPS,
+                   BAD_VALUES + GOOD_VALUES, BAD_ENDS + ENDS, endings]
+    taken = 0
+    for indent, text in lines.items():
+        for line in BAD_LINES + COMMENTS:
+            taken += reads_as_the_strict_reader(text.format(line))
+        good = [indent, "q", ":", " ", "-0.66", " # c", "\n"]
+        for where, pool in enumerate(near_misses):
+            for part in pool:
+                line = "".join(good[:where] + [part] + good[where + 1:])
+                taken += reads_as_the_strict_reader(text.format(line))
+    assert taken > 100  # the good parts and comments: read by the fast path
+
+
+def test_the_fast_path_marks_an_empty_value_just_after_its_colon():
+    text = "problem: p\nanswers:   # mine\n\n  # forward\n  z(q):    # u1·x1\n  q: -0.66\n"
+    root = _parse_flat(text, True)
+    assert isinstance(root, Map) and root.mark == Mark(1, 1)
+    answers = root.items["answers"]
+    assert isinstance(answers, Map) and answers.mark == Mark(5, 3)
+    assert answers.items["z(q)"] == Scalar(None, "", Mark(5, 8))
+    assert answers.items["q"] == Scalar(-0.66, "-0.66", Mark(6, 6))
+    assert answers.key_marks == {"z(q)": Mark(5, 3), "q": Mark(6, 3)}
+    assert root == strict(text, True, LOADERS[-1])
+
+
+def filled(template: str, values: dict[str, float]) -> str:
+    """The template with each step answered as a student types it, just after the colon."""
+    lines = []
+    for line in template.split("\n"):
+        match = re.fullmatch(r'(  "?(.+?)"?:) (.*)', line)
+        if match and match[2] in values:
+            line = f"{match[1]} {values[match[2]]:.2f} {match[3]}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in PROBLEMS.glob("*.yaml")))
+def test_the_fast_path_reads_every_template_empty_and_filled(run, solve_json, name):
+    template = run("template", name).stdout
+    steps = {step["key"]: step["value"] for step in solve_json(name)["steps"]}
+    answered = filled(template, steps)
+    assert answered.count("\n") == template.count("\n") and answered != template
+    for text in (template, answered):
+        flat = _parse_flat(text, False)
+        assert flat is not None, text
+        assert flat == strict(text, False, LOADERS[-1])
+    answers = _parse_flat(answered, False).items["answers"]
+    assert [node.value for node in answers.items.values()] == \
+        [round(value, 2) for value in steps.values()]
+
+
+def test_the_fast_path_reads_the_benchmark_answers_files(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_check", ROOT / "bench" / "check.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for path in bench.write_files(tmp_path, 20):
+        text = path.read_text(encoding="utf-8")
+        flat = _parse_flat(text, False)
+        assert flat is not None and flat == strict(text, False, LOADERS[-1])
+        assert isinstance(flat, Map) and flat.items["problem"].value == str(bench.PROBLEM)
+
+
+@pytest.mark.parametrize("text", [
+    GOOD,  # lists
+    "problem: 'tanh-chain'\nanswers:\n  q: -0.66\n",  # a quoted value
+    'problem: tanh-chain\nanswers:\n  q: "-0.66"\n',
+    "problem: tanh-chain\nanswers:\n  q: -0.66\n  q: -0.67\n",  # the strict reader says where
+    "problem: tanh-chain\nanswers:\n  q: 1e999\n",  # too large: the strict reader says so
+    "problem: tanh-chain\nanswers:\n  q:\n    -0.66\n",  # a deeper level
+    "problem: tanh\n  chain\n",  # a plain scalar on two lines
+    "# nothing yet\n",
+])
+def test_the_fast_path_leaves_the_rest_to_the_strict_reader(text):
+    assert _parse_flat(text, True) is None
+
+
+def test_a_file_is_read_whole_up_to_the_limit_and_refused_beyond(tmp_path):
+    """read_text asks for the size the file says it has: a file of exactly the limit is read
+    whole, one byte more is refused."""
+    from bptutor.files.yamlfile import MAX_FILE_BYTES, read_text
+
+    line = "# " + "x" * 97 + "\n"
+    at_limit = "a: 1\n" + line * ((MAX_FILE_BYTES - 5) // len(line))
+    at_limit += "#" * (MAX_FILE_BYTES - len(at_limit) - 1) + "\n"
+    assert len(at_limit.encode()) == MAX_FILE_BYTES
+    path = tmp_path / "big.yaml"
+    path.write_text(at_limit, encoding="utf-8")
+    assert read_text(path) == at_limit
+    path.write_text(at_limit + "#", encoding="utf-8")
+    with pytest.raises(BptutorError, match="larger than the limit"):
+        read_text(path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes")
+def test_a_pipe_is_read_to_its_end_in_many_pieces(tmp_path):
+    """A FIFO has no size: it is read in pieces until its writer closes it."""
+    import os
+
+    from bptutor.files.yamlfile import read_text
+
+    fifo = tmp_path / "long.fifo"
+    os.mkfifo(fifo)
+    text = "a: 1\n" + "# " + "y" * 300_000 + "\n"
+    source = tmp_path / "source.yaml"
+    source.write_text(text, encoding="utf-8")
+    writer = subprocess.Popen([sys.executable, "-c", "import time\n"
+                               f"text = open({str(source)!r}).read()\n"
+                               f"f = open({str(fifo)!r}, 'w')\n"
+                               "for part in (text[:1000], text[1000:]):\n"
+                               "    f.write(part); f.flush(); time.sleep(0.2)\n"])
+    try:
+        assert read_text(fifo) == text
+    finally:
+        writer.wait(timeout=20)

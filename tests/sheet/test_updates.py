@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import XOR_SHEET
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bptutor.errors import BptutorError
@@ -273,7 +273,14 @@ def sheet_of(case: Case, digits: int | None | str = "file"):
         path = Path(folder) / "problem.yaml"
         path.write_text(case.yaml(), encoding="utf-8")
         net = problems.load(path)
-    return solve(net, digits)
+    try:
+        return solve(net, digits)
+    except BptutorError as error:
+        # a diverging run (online, momentum 0.9, 12 updates) can pass the largest double: the
+        # sheet refuses it with a located error, and there is no sheet to check
+        assert "too large to compute with" in str(error), error
+        assume(False)
+        raise
 
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -291,6 +298,27 @@ def _same_weights(case: Case, got: float, trained: float, updates: int) -> bool:
     return abs(got - trained) <= slack or _close(got, trained, 1e-9)
 
 
+ADAM_TINY = Decimal("1e-4")
+
+
+def _assume_adam_conditioned(case: Case, sheet) -> None:
+    """Adam's step η·mhat/(√vhat + ε) moves w by up to η·ε·δg/(|g| + ε)² for an error δg in
+    a gradient g: near ε (1e-8) a float trainer's roundoff is amplified a million-fold. Seen:
+    g = 0 on paper at update 1 (the l2 term cancels the data's), −1.7e-18 in floats, w moved
+    by 9e-11, and update 2's g = −5e-8 turned that into 1e-5 in w. No float trainer follows
+    the exact sheet there. A gradient of exactly 0 is fine where floats get exactly 0 too (an
+    input of 0); where they get noise (z = −0.6 + 0.4·0.5 + 0.4 is 5.6e-17 in floats, tanh′
+    of it the next update's g of 7e-10), two updates moved w by 3.5e-3."""
+    if case.optimizer != "adam":
+        return
+    for k, batch in enumerate(case.batches(), start=1):
+        p = {name: float(sheet.exact[case.weight_key(name, k - 1)]) for name in case.params()}
+        in_floats = case.update_loss_and_grad(p, batch)[1]
+        for name in case.updated():
+            g = abs(sheet.paper_exact[case.gradient_key(name, k)])
+            assume(g >= ADAM_TINY or (g == 0 and in_floats[name] == 0.0))
+
+
 @SETTINGS
 @given(cases())
 def test_every_updates_exact_gradients_agree_with_finite_differences(case):
@@ -298,6 +326,10 @@ def test_every_updates_exact_gradients_agree_with_finite_differences(case):
     h = 1e-6
     for k, batch in enumerate(case.batches(), start=1):
         p = {name: sheet.exact[case.weight_key(name, k - 1)] for name in case.params()}
+        # each float E is off by a few ulps of |E|, so the differences by that over 2h: at
+        # E = 49 (a run that momentum drove off) dE/dw2 = −0.00229105185 came out −0.00229104913
+        loss = abs(case.update_loss_and_grad(p, batch)[0])
+        roundoff = 8 * 2.0**-52 * (1 + loss) / (2 * h)
         for name in case.updated():
             up, down = dict(p), dict(p)
             up[name] += h
@@ -307,13 +339,15 @@ def test_every_updates_exact_gradients_agree_with_finite_differences(case):
             analytic = sheet.exact[case.gradient_key(name, k)]
             if case.notation == "delta_rule":  # Δw = −η·dE/dw
                 analytic = -analytic / case.rate
-            assert _close(analytic, numeric, 1e-6), (k, name, analytic, numeric)
+            assert abs(analytic - numeric) <= roundoff or _close(analytic, numeric, 1e-6), (
+                k, name, analytic, numeric)
 
 
 @SETTINGS
 @given(cases())
 def test_a_sheet_of_k_updates_holds_the_weights_of_k_updates(case):
     sheet = sheet_of(case)
+    _assume_adam_conditioned(case, sheet)
     updates = len(case.batches())
     expected = case.train(updates)
     for name in case.params():
@@ -330,6 +364,7 @@ def test_a_sheet_of_k_updates_holds_the_weights_train_reaches(case):
     from bptutor.tools.training import train_updates
 
     sheet = sheet_of(case)
+    _assume_adam_conditioned(case, sheet)
     updates = len(case.batches())
     trained = train_updates(sheet.network, sheet.network.training, updates)
     for name, value in trained.items():
@@ -360,7 +395,9 @@ def test_a_rounded_sheets_updates_follow_spec_7_from_its_own_numbers(case):
     rate = Decimal(repr(case.rate))
     mu = Decimal(repr(case.momentum))
     with localcontext() as ctx:
-        ctx.prec = 100  # the sheet keeps 20 digits beyond the one it rounds to, even at 1e57
+        # exact: a sheet's numbers stay below the largest double (1.8e308, else it refuses),
+        # and 0.001·g² or μ·velocity of such numbers with their decimals fit in 1000 digits
+        ctx.prec = 1000
         for k in range(1, len(case.batches()) + 1):
             for name in case.updated():
                 w = value(case.weight_key(name, k - 1))
@@ -420,6 +457,19 @@ def test_the_after_update_pass_is_the_loss_at_the_final_weights(case):
     if len(case.examples) > 1:  # per-example after-update losses carry no penalty
         alone, _ = case.example_loss_and_grad(final, *case.examples[0])
         assert _close(sheet.exact[case.tag("E@1", updates + 1)], alone, 1e-9)
+
+
+def test_adam_keeps_a_gradient_that_is_zero_on_paper_at_zero():
+    """The case _assume_adam_conditioned met: at update 1 the data's dE/dw1 = 0.004
+    (y = −0.02, w3 = −0.2, x = 1) and l2's 2·0.01·(−0.2) cancel exactly, so Adam leaves w1 at
+    −0.2 (floats: −1.7e-18, and w1 moved by 9e-11)."""
+    case = Case([1, 2, 1], ["identity", "identity"], [[[-0.2], [-0.2]], [[-0.2, 0.3]]],
+                [None, None], [([1.0], [0.0]), ([1.0], [0.0]), ([0.0], [0.0])], False,
+                "half_squared_error", 0.5, "online", None, 1, "adam", 0.0, 0.01, False,
+                "activation", False, False, None)
+    sheet = sheet_of(case)
+    assert sheet.paper_exact["dE/dw1#1"] == 0
+    assert sheet.paper_exact["new(w1)#1"] == Decimal("-0.2")
 
 
 # -- a plain `training:` block changes nothing; keys of several updates ------------------------

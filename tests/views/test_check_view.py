@@ -11,7 +11,7 @@ import re
 import pytest
 from conftest import PROBLEMS
 
-from bptutor.views.check_view import csv_cell, json_text
+from bptutor.views.gradebook import csv_cell, json_text
 
 ESC_NAME = '"\\e[2J\\e[32mscore 27/27\\e[0m\\nfake: 27/27"'  # YAML escapes: ESC, newline
 
@@ -197,7 +197,7 @@ def test_streamed_json_is_the_whole_document_as_before(run, hostile):
 
 
 def test_the_json_stream_of_no_file_is_an_empty_list():
-    from bptutor.views.check_view import JsonFiles
+    from bptutor.views.gradebook import JsonFiles
 
     stream = JsonFiles()
     assert json.loads(stream.OPENING + stream.closing()) == {"files": []}
@@ -206,7 +206,7 @@ def test_the_json_stream_of_no_file_is_an_empty_list():
 
 def test_gradebook_columns_are_each_step_once_in_order_of_first_appearance(tmp_path):
     from bptutor.tools.marking import mark_files
-    from bptutor.views.check_view import gradebook_csv
+    from bptutor.views.gradebook import gradebook_csv
 
     _write(tmp_path, "a.yaml", "problem: tanh-chain\nanswers:\n  q: -0.66\n  nope: 1\n")
     _write(tmp_path, "b.yaml", "problem: xor\nanswers:\n  E: 1\n")
@@ -249,7 +249,7 @@ def _gradebook_as_before(outcomes) -> str:
 
 def test_gradebook_is_as_before_and_kept_without_the_reports(run, hostile):
     from bptutor.tools.marking import mark_files
-    from bptutor.views.check_view import gradebook_csv
+    from bptutor.views.gradebook import gradebook_csv
 
     _write(hostile, "broken.yaml", "problem: tanh-chain\nanswers: [1, 2\n")
     _write(hostile, "other.yaml", "problem: xor\nanswers:\n  E: 1\n  z(q): 2\n")
